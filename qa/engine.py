@@ -1,0 +1,310 @@
+"""The pipeline end to end: build or refresh an index, then answer questions from it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import sys
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa import __version__
+from qa.answer import Composer, ComposerSettings
+from qa.chunking import ChunkSettings, chunk_document
+from qa.corpus import copies_of, decode, find_duplicates, load_corpus
+from qa.embedding import Encoder, ensure_onnx, OnnxEncoder
+from qa.errors import IndexCorrupt, IndexMismatch, NotFound, QuestionRejected
+from qa.retrieval import HybridRetriever
+from qa.store import (
+    FORMAT_VERSION,
+    StoredIndex,
+    build_lock,
+    corpus_hash,
+    corpus_state,
+    corpus_unchanged,
+    current_build,
+    index_version,
+    load,
+    new_build_dir,
+    publish,
+    read_manifest,
+    write_passages,
+)
+from qa.text import terms
+from qa.types import Answer, Document, Paragraph, Passage
+
+log = logging.getLogger("qa")
+
+PROJECT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = PROJECT / "seeds"
+INDEX_ROOT = PROJECT / "index"
+MAX_QUESTION_CHARS = 1000
+
+
+def default_index_dir(corpus: Path) -> Path:
+    resolved = corpus.resolve()
+    tag = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+    return INDEX_ROOT / f"{resolved.name or 'corpus'}-{tag}"
+
+
+def check_question(question: str) -> str:
+    """The question with its white space tidied, or QuestionRejected saying why."""
+    if not isinstance(question, str):
+        raise QuestionRejected("the question must be a string")
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in question):
+        raise QuestionRejected("the question contains control characters")
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise QuestionRejected("the question is empty — ask something, e.g. ask \"who …?\"")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise QuestionRejected(f"the question is longer than {MAX_QUESTION_CHARS} characters")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    built: bool
+    reason: str
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------- building
+
+
+def _settings(encoder: Encoder, chunk: ChunkSettings) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": {"name": encoder.name, "weights_sha256": encoder.fingerprint,
+                  "dim": encoder.dim, "max_seq_length": encoder.max_seq_length},
+        "chunking": chunk.to_dict(),
+    }
+
+
+def stale_reason(corpus: Path, index_dir: Path, encoder_meta: dict[str, Any],
+                 chunk: ChunkSettings) -> str | None:
+    """Why the index must be (re)built, or None when it matches the corpus and settings."""
+    build = current_build(index_dir)
+    if build is None:
+        return "no index yet"
+    try:
+        manifest = read_manifest(build)
+    except (IndexCorrupt, IndexMismatch) as exc:
+        return str(exc)
+    if manifest.get("model") != encoder_meta or manifest.get("chunking") != chunk.to_dict():
+        return "model or chunking settings changed"
+    if manifest.get("package_version") != __version__:
+        return "package version changed"
+    if not corpus_unchanged(corpus, manifest["corpus"]["files"]):
+        return "corpus changed"
+    return None
+
+
+def _progress(total: int, desc: str) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="text", disable=not sys.stderr.isatty(),
+                file=sys.stderr, leave=False)
+
+
+def _encode(encoder: Encoder, texts: Sequence[str], desc: str, batch: int = 64) -> np.ndarray:
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    with _progress(len(texts), desc) as bar:
+        for lo in range(0, len(texts), batch):
+            out[lo : lo + batch] = encoder.encode(texts[lo : lo + batch])
+            bar.update(len(texts[lo : lo + batch]))
+    return out
+
+
+def _dedup(docs: list[Document]) -> tuple[list[Document], dict[str, set[int]]]:
+    """Attach copies to canonical sentences; return the paragraphs to skip per file."""
+    canonical = find_duplicates(docs)
+    skip: dict[str, set[int]] = {}
+    copies: dict[tuple[str, int], set[tuple[str, int]]] = {}
+    for dup, canon in canonical.items():
+        skip.setdefault(dup[0], set()).add(dup[1])
+        copies.setdefault(canon, set()).add(dup)
+    out = []
+    for doc in docs:
+        sents = []
+        for s in doc.sentences:
+            dups = copies.get((s.source, s.paragraph))
+            if dups:
+                s = replace(s, also_in=tuple(copies_of(s, docs, dups)))
+            sents.append(s)
+        out.append(replace(doc, sentences=tuple(sents)))
+    return out, skip
+
+
+def _paragraph_copies(passage: Passage, docs: dict[str, Document],
+                      canonical_to_dups: dict[tuple[str, int], set[tuple[str, int]]]) -> Passage:
+    from qa.types import Span
+
+    dups = canonical_to_dups.get((passage.source, passage.paragraph), set())
+    spans = []
+    for source, number in sorted(dups):
+        p = docs[source].paragraphs[number - 1]
+        spans.append(Span(source, number, p.start, p.end))
+    return replace(passage, also_in=tuple(spans))
+
+
+def build_index(corpus: Path, index_dir: Path, encoder: Encoder,
+                chunk: ChunkSettings | None = None) -> BuildReport:
+    import bm25s
+    import faiss
+
+    chunk = chunk or ChunkSettings()
+    started = time.perf_counter()
+    state = corpus_state(corpus)
+    docs = load_corpus(corpus)
+    docs, skip = _dedup(docs)
+    canonical_to_dups: dict[tuple[str, int], set[tuple[str, int]]] = {}
+    for doc in docs:
+        for s in doc.sentences:
+            for c in s.also_in:
+                canonical_to_dups.setdefault((s.source, s.paragraph), set()).add(
+                    (c.source, c.paragraph))
+    by_name = {d.source: d for d in docs}
+    passages: list[Passage] = []
+    for doc in docs:
+        passages += chunk_document(doc, chunk, encoder.max_seq_length, encoder.count_tokens,
+                                   skip.get(doc.source, set()), len(passages))
+    passages = [_paragraph_copies(p, by_name, canonical_to_dups) for p in passages]
+
+    p_vecs = _encode(encoder, [p.text for p in passages], "embedding passages")
+    sentences = [s for p in passages for s in p.sentences]
+    s_vecs = _encode(encoder, [s.text for s in sentences], "embedding sentences")
+
+    settings = _settings(encoder, chunk)
+    version = index_version({**settings, "corpus": corpus_hash(state), "package": __version__})
+    with build_lock(index_dir):
+        tmp = new_build_dir(index_dir)
+        dense = faiss.IndexFlatIP(encoder.dim)
+        if len(passages):
+            dense.add(p_vecs)
+        faiss.write_index(dense, str(tmp / "index.faiss"))
+        np.save(tmp / "sentences.npy", s_vecs)
+        write_passages(tmp / "passages.jsonl", passages)
+        tokenised = [terms(p.text) for p in passages]
+        df = Counter(t for toks in tokenised for t in set(toks))
+        n = max(1, len(passages))
+        idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in sorted(df.items())}
+        (tmp / "idf.json").write_text(json.dumps(idf, sort_keys=True))
+        bm25 = bm25s.BM25()
+        bm25.index(tokenised or [[""]], show_progress=False)
+        bm25.save(str(tmp / "bm25"), show_progress=False)
+        counts = {
+            "documents": len(docs),
+            "passages": len(passages),
+            "sentences": len(sentences),
+            "chrome_paragraphs": sum(p.chrome for d in docs for p in d.paragraphs),
+            "duplicate_paragraphs": sum(len(v) for v in skip.values()),
+        }
+        manifest = {
+            **settings,
+            "package_version": __version__,
+            "index_version": version,
+            "corpus": {"path": str(corpus.resolve()), "hash": corpus_hash(state), "files": state},
+            "counts": counts,
+        }
+        path = publish(index_dir, tmp, manifest)
+    return BuildReport(path, True, "built", counts, time.perf_counter() - started)
+
+
+# ---------------------------------------------------------------- answering
+
+
+class Engine:
+    """A loaded index with everything needed to answer: open once, ask many times."""
+
+    def __init__(self, corpus: Path, store: StoredIndex, encoder: Encoder,
+                 composer_settings: ComposerSettings | None = None) -> None:
+        self.corpus = corpus
+        self.store = store
+        self.encoder = encoder
+        self.index_version: str = store.manifest["index_version"]
+        self.texts = self._read_texts()
+        self.retriever = HybridRetriever(store)
+        self.composer = Composer(store, self.texts, composer_settings)
+
+    @classmethod
+    def open(cls, corpus: Path = DEFAULT_CORPUS, index_dir: Path | None = None,
+             models_dir: Path | None = None, rebuild: bool = False,
+             on_build: Callable[[str], None] | None = None,
+             composer_settings: ComposerSettings | None = None) -> Engine:
+        index_dir = index_dir or default_index_dir(corpus)
+        encoder = OnnxEncoder(ensure_onnx(models_dir or INDEX_ROOT / "models"))
+        ensure_index(corpus, index_dir, encoder, rebuild=rebuild, on_build=on_build)
+        build = current_build(index_dir)
+        assert build is not None
+        try:
+            store = load(build)
+        except IndexCorrupt as exc:
+            if on_build:
+                on_build(f"{exc}; rebuilding")
+            build_index(corpus, index_dir, encoder)
+            store = load(current_build(index_dir) or build)
+        return cls(corpus, store, encoder, composer_settings)
+
+    def _read_texts(self) -> dict[str, str]:
+        texts = {}
+        for name in sorted({p.source for p in self.store.passages}):
+            text = decode(self.corpus / name)
+            if text is not None:
+                texts[name] = text
+        return texts
+
+    def ask(self, question: str) -> Answer:
+        return self.ask_many([question])[0]
+
+    def ask_many(self, questions: Sequence[str]) -> list[Answer]:
+        cleaned = [check_question(q) for q in questions]
+        t0 = time.perf_counter()
+        vectors = self.encoder.encode(cleaned)
+        t1 = time.perf_counter()
+        out = []
+        for q, vec in zip(cleaned, vectors, strict=True):
+            r0 = time.perf_counter()
+            hits = self.retriever.search(q, vec, k=self.composer.settings.passages)
+            r1 = time.perf_counter()
+            answer = self.composer.compose(q, vec, hits, self.index_version)
+            r2 = time.perf_counter()
+            timings = {"embed": (t1 - t0) * 1000 / len(cleaned), "retrieve": (r1 - r0) * 1000,
+                       "compose": (r2 - r1) * 1000}
+            out.append(replace(answer, timings_ms={k: round(v, 3) for k, v in timings.items()}))
+        return out
+
+    def paragraph(self, source: str, number: int) -> Paragraph:
+        """A paragraph of a corpus file, for citation links. Only files of the index."""
+        text = self.texts.get(source)
+        if text is None:
+            raise NotFound(f"no source named {source!r} in this corpus")
+        from qa.corpus import split_paragraphs
+
+        paras = split_paragraphs(source, text)
+        if not 1 <= number <= len(paras):
+            raise NotFound(f"{source} has no paragraph {number}")
+        return paras[number - 1]
+
+
+def ensure_index(corpus: Path, index_dir: Path, encoder: Encoder, rebuild: bool = False,
+                 on_build: Callable[[str], None] | None = None) -> BuildReport | None:
+    meta = {"name": encoder.name, "weights_sha256": encoder.fingerprint, "dim": encoder.dim,
+            "max_seq_length": encoder.max_seq_length}
+    chunk = ChunkSettings()
+    reason = "rebuild requested" if rebuild else stale_reason(corpus, index_dir, meta, chunk)
+    if reason is None:
+        return None
+    if on_build:
+        on_build(f"building the index for {corpus} ({reason})")
+    return replace(build_index(corpus, index_dir, encoder, chunk), reason=reason)

@@ -1,0 +1,130 @@
+"""Frozen domain objects shared by every stage. Change them with dataclasses.replace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A [start, end) range of Python str indices into one decoded corpus file."""
+
+    source: str
+    paragraph: int
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "paragraph": self.paragraph,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    text: str  # verbatim file_text[start:end]
+    also_in: tuple[Span, ...] = ()  # the same sentence in near-duplicate paragraphs
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph as a reader counts it (1-based), with its verbatim text and offsets."""
+
+    source: str
+    number: int
+    start: int
+    end: int
+    text: str  # verbatim file_text[start:end]; may contain line breaks (hard-wrapped files)
+    chrome: bool = False  # page chrome (navigation, subscription boilerplate): not indexed
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    source: str  # file name relative to the corpus folder
+    text: str  # the whole decoded file
+    paragraphs: tuple[Paragraph, ...]
+    sentences: tuple[Sentence, ...]  # of the non-chrome paragraphs, in file order
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """The retrieval unit: consecutive sentences of one paragraph, sized in tokens."""
+
+    id: int
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Sentence, ...]
+    also_in: tuple[Span, ...] = ()  # near-duplicate copies of this passage's paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    quote: str
+    also_in: tuple[Span, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "paragraph": self.paragraph,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+            "also_in": [s.to_dict() for s in self.also_in],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    confidence: float
+    citations: tuple[Citation, ...]
+    related: tuple[Citation, ...]
+    index_version: str
+    rewritten_query: str | None = None
+    timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape shared by the CLI, the HTTP API and the eval."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+            "index_version": self.index_version,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    source: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class GoldQuestion:
+    id: str
+    question: str
+    answerable: bool
+    answers: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    tags: tuple[str, ...]
+    split: str
