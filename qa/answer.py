@@ -23,8 +23,7 @@ from qa.store import StoredIndex
 from qa.text import normalize, terms, words
 from qa.types import Answer, Citation, Passage, Sentence
 
-FEATURES = ("dense_sentence", "dense_passage", "lex_sentence", "lex_passage", "answer_type",
-            "rank")
+FEATURES = ("dense_sentence", "dense_passage", "lex_sentence", "lex_passage", "answer_type", "rank")
 
 
 @dataclass(frozen=True)
@@ -41,22 +40,46 @@ class ComposerSettings:
 
 # ---------------------------------------------------------------- answer types
 
-_MONTHS = ("january february march april may june july august september october november "
-           "december jan feb mar apr jun jul aug sep sept oct nov dec").split()
-_DAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
-_NUMBER_WORDS = set(("one two three four five six seven eight nine ten eleven twelve thirteen "
-                     "fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
-                     "fifty sixty seventy eighty ninety hundred hundreds thousand thousands "
-                     "million millions billion billions dozen dozens half several").split())
+_MONTHS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+    hundred hundreds thousand thousands million millions billion billions dozen dozens half
+    several""".split()
+)
 _TYPES = (
-    ("number", re.compile(r"^(how (many|much|old|long|far|large|big)|what (number|percentage|"
-                          r"proportion|share|amount)|number of)\b")),
-    ("date", re.compile(r"^(when|what (year|date|day|month|time)|which (year|date|day|month)|"
-                        r"since when|how long ago)\b")),
-    ("entity", re.compile(r"^(who|whom|whose|which (person|man|woman|group|groups|organi[sz]ation|"
-                          r"official|leader|faction|factions|party|country|agency|minister))\b")),
-    ("place", re.compile(r"^(where|which (city|town|village|country|province|region|area|place))"
-                         r"\b")),
+    (
+        "number",
+        re.compile(
+            r"^(how (many|much|old|long|far|large|big)|what (number|percentage|"
+            r"proportion|share|amount)|number of)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^(when|what (year|date|day|month|time)|which (year|date|day|month)|"
+            r"since when|how long ago)\b"
+        ),
+    ),
+    (
+        "entity",
+        re.compile(
+            r"^(who|whom|whose|which (person|man|woman|group|groups|organi[sz]ation|"
+            r"official|leader|faction|factions|party|country|agency|minister))\b"
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^(where|which (city|town|village|country|province|region|area|place))"
+            r"\b"
+        ),
+    ),
 )
 
 
@@ -76,8 +99,9 @@ def _has_type(kind: str, sentence: str, question: str) -> bool:
     if kind == "number":
         return any(any(c.isdigit() for c in w) or w in _NUMBER_WORDS for w in toks)
     if kind == "date":
-        return any(w in _MONTHS or w in _DAYS or re.fullmatch(r"1[5-9]\d\d|20\d\d", w)
-                   for w in toks)
+        return any(
+            w in _MONTHS or w in _DAYS or re.fullmatch(r"1[5-9]\d\d|20\d\d", w) for w in toks
+        )
     # entity / place: a capitalised word (not the sentence's first) the question lacks
     caps = re.findall(r"(?<=[\s(“\"'‘-])([A-Z][\w’'-]+)", sentence)
     return any(normalize(c) not in asked for c in caps)
@@ -101,16 +125,16 @@ def coverage(q_terms: Mapping[str, float], text_terms: set[str]) -> float:
 
 
 class Composer:
-    def __init__(self, store: StoredIndex, texts: Mapping[str, str],
-                 settings: ComposerSettings | None = None) -> None:
+    def __init__(
+        self, store: StoredIndex, texts: Mapping[str, str], settings: ComposerSettings | None = None
+    ) -> None:
         self.store = store
         self.texts = texts
         self.settings = settings or ComposerSettings()
         self._idf: Mapping[str, float] = store.idf
         self._default_idf = max(self._idf.values(), default=1.0)
 
-    def candidates(self, question: str, vector: np.ndarray, hits: Sequence[Hit]
-                   ) -> list[Candidate]:
+    def candidates(self, question: str, vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
         s = self.settings
         q_terms = {t: self._idf.get(t, self._default_idf) for t in set(terms(question))}
         kind = question_type(question)
@@ -123,17 +147,25 @@ class Composer:
             sims = vecs @ vector
             lex_p = coverage(q_terms, set(terms(passage.text)))
             for i, sent in enumerate(passage.sentences):
-                typed = 0.0 if kind is None else (1.0 if _has_type(kind, sent.text, question)
-                                                  else -1.0)
-                f = (float(sims[i]), hit.dense, coverage(q_terms, set(terms(sent.text))), lex_p,
-                     typed, 1.0 / (1 + rank))
+                typed = (
+                    0.0 if kind is None else (1.0 if _has_type(kind, sent.text, question) else -1.0)
+                )
+                f = (
+                    float(sims[i]),
+                    hit.dense,
+                    coverage(q_terms, set(terms(sent.text))),
+                    lex_p,
+                    typed,
+                    1.0 / (1 + rank),
+                )
                 z = float(np.dot(w, f) + s.bias)
                 out.append(Candidate(passage, i, sent, f, 1.0 / (1.0 + math.exp(-z))))
         out.sort(key=lambda c: (-c.probability, c.passage.id, c.index))
         return out
 
-    def compose(self, question: str, vector: np.ndarray, hits: Sequence[Hit],
-                index_version: str) -> Answer:
+    def compose(
+        self, question: str, vector: np.ndarray, hits: Sequence[Hit], index_version: str
+    ) -> Answer:
         s = self.settings
         cands = self.candidates(question, vector, hits)
         best = cands[0] if cands else None
@@ -142,19 +174,36 @@ class Composer:
             chosen = self._with_neighbours(best, cands)
             citations = [c for c in (self._cite(x.sentence) for x in chosen) if c is not None]
             if citations:
-                return Answer(question, " ".join(c.quote for c in citations), False, confidence,
-                              tuple(citations), (), index_version)
+                return Answer(
+                    question,
+                    " ".join(c.quote for c in citations),
+                    False,
+                    confidence,
+                    tuple(citations),
+                    (),
+                    index_version,
+                )
         related = [self._cite_passage(self.store.passages[h.passage]) for h in hits[: s.related]]
-        return Answer(question, "", True, confidence, (),
-                      tuple(c for c in related if c is not None), index_version)
+        return Answer(
+            question,
+            "",
+            True,
+            confidence,
+            (),
+            tuple(c for c in related if c is not None),
+            index_version,
+        )
 
     def _with_neighbours(self, best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
         s = self.settings
         floor = max(s.threshold, s.neighbour_ratio * best.probability)
         chosen = [best]
         for c in cands:
-            if (c.passage.id == best.passage.id and abs(c.index - best.index) == 1
-                    and c.probability >= floor):
+            if (
+                c.passage.id == best.passage.id
+                and abs(c.index - best.index) == 1
+                and c.probability >= floor
+            ):
                 chosen.append(c)
         return sorted(chosen, key=lambda c: c.index)
 
@@ -168,8 +217,9 @@ class Composer:
         return citation
 
     def _cite(self, sent: Sentence) -> Citation | None:
-        return self._verified(Citation(sent.source, sent.paragraph, sent.start, sent.end,
-                                       sent.text, sent.also_in))
+        return self._verified(
+            Citation(sent.source, sent.paragraph, sent.start, sent.end, sent.text, sent.also_in)
+        )
 
     def _cite_passage(self, p: Passage) -> Citation | None:
         return self._verified(Citation(p.source, p.paragraph, p.start, p.end, p.text, p.also_in))
@@ -179,8 +229,9 @@ def verify(citation: Citation, texts: Mapping[str, str]) -> None:
     """The quote must be exactly the file's text at the cited offsets, and so must every copy."""
     text = texts.get(citation.source)
     if text is None or text[citation.start : citation.end] != citation.quote:
-        raise CitationError(f"citation {citation.source}:{citation.start}-{citation.end} "
-                            "does not match the file")
+        raise CitationError(
+            f"citation {citation.source}:{citation.start}-{citation.end} does not match the file"
+        )
     for copy in citation.also_in:
         other = texts.get(copy.source)
         if other is None or normalize(other[copy.start : copy.end]) == "":

@@ -38,8 +38,9 @@ def count_tiktoken(texts: Sequence[str], encoding: str = ENCODING) -> list[int]:
     return [len(t) for t in _encoding(encoding).encode_ordinary_batch(list(texts))]
 
 
-def _cut(sentence: Sentence, limit: int, count: Callable[[Sequence[str]], list[int]]
-         ) -> list[Sentence]:
+def _cut(
+    sentence: Sentence, limit: int, count: Callable[[Sequence[str]], list[int]]
+) -> list[Sentence]:
     """Cut an over-long sentence into word-boundary pieces within the limit."""
     pieces: list[Sentence] = []
     text, base = sentence.text, sentence.start
@@ -49,11 +50,11 @@ def _cut(sentence: Sentence, limit: int, count: Callable[[Sequence[str]], list[i
         hi = len(bounds)
         while hi - lo > 1:  # shrink until it fits (halving, then word by word)
             end = bounds[hi] if hi < len(bounds) else len(text)
-            if count([text[bounds[lo]:end]])[0] <= limit:
+            if count([text[bounds[lo] : end]])[0] <= limit:
                 break
             hi = lo + max(1, (hi - lo) // 2) if hi - lo > 8 else hi - 1
         end = bounds[hi] if hi < len(bounds) else len(text)
-        piece = text[bounds[lo]:end].rstrip()
+        piece = text[bounds[lo] : end].rstrip()
         s = base + bounds[lo]
         pieces.append(Sentence(sentence.source, sentence.paragraph, s, s + len(piece), piece))
         lo = hi
@@ -69,12 +70,15 @@ def chunk_document(
     first_id: int,
 ) -> list[Passage]:
     """Passages of one document; paragraphs in ``skip`` (non-canonical duplicates) are left out."""
+
     def count(texts: Sequence[str]) -> list[int]:
         tik = count_tiktoken(texts, settings.encoding)
         mod = count_model(texts)
         # a passage must fit both budgets: scale the model count into tiktoken units
-        return [max(t, -(-m * settings.max_tokens // model_limit)) for t, m in zip(tik, mod,
-                                                                                   strict=True)]
+        return [
+            max(t, -(-m * settings.max_tokens // model_limit))
+            for t, m in zip(tik, mod, strict=True)
+        ]
 
     by_para: dict[int, list[Sentence]] = {}
     for s in doc.sentences:
@@ -104,5 +108,13 @@ def chunk_document(
 
 def _passage(doc: Document, pid: int, sents: list[Sentence]) -> Passage:
     start, end = sents[0].start, sents[-1].end
-    return Passage(pid, doc.source, sents[0].paragraph, start, end, doc.text[start:end],
-                   tuple(sents), also_in=())
+    return Passage(
+        pid,
+        doc.source,
+        sents[0].paragraph,
+        start,
+        end,
+        doc.text[start:end],
+        tuple(sents),
+        also_in=(),
+    )

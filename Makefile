@@ -1,0 +1,35 @@
+# One-command set-up, answer and test. Everything installs into .venv from the package registries.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+Q ?= who led the 2014 Kassab offensive?
+
+.PHONY: setup ask test check index eval bench clean
+
+setup: $(VENV)/.installed
+
+# torch 2.13.0 first: this pin resolves to the machine's local CPU build; any other torch
+# request would pull several GB of CUDA packages.
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+ask: setup
+	$(BIN)/ask "$(Q)"
+
+index: setup
+	$(BIN)/qa index
+
+test: setup
+	$(BIN)/python -m pytest
+
+check: setup
+	$(BIN)/ruff format --check qa tests eval
+	$(BIN)/ruff check qa tests eval
+	$(BIN)/mypy qa
+
+clean:
+	rm -rf index/*-*/ index/models eval/reports

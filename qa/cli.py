@@ -1,0 +1,178 @@
+"""The command line: `ask "question"` and `qa index | ask | eval | serve`.
+
+Thin by design: each command parses, calls the library, prints. Heavy modules are imported
+inside the commands, so `--help` stays instant and never loads torch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qa.errors import QAError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+CORPUS_HELP = "Folder of UTF-8 .txt files (default: seeds/ of this project)."
+INDEX_HELP = "Index folder (default: index/<corpus>-<hash>/ of this project)."
+
+
+class _OneLine(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+def _setup_logging() -> None:
+    log = logging.getLogger("qa")
+    if not any(isinstance(h, _OneLine) for h in log.handlers):
+        log.addHandler(_OneLine())
+    log.setLevel(logging.WARNING)
+    log.propagate = False
+
+
+def _dump(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _open_engine(corpus: Path | None, index: Path | None, rebuild: bool = False) -> Any:
+    from qa.engine import DEFAULT_CORPUS, Engine
+
+    def note(message: str) -> None:
+        click.echo(message + " …", err=True)
+
+    return Engine.open(corpus or DEFAULT_CORPUS, index, rebuild=rebuild, on_build=note)
+
+
+def _run(func: Any, *args: Any) -> Any:
+    """Turn library errors into one line on stderr and exit code 1."""
+    _setup_logging()
+    try:
+        return func(*args)
+    except QAError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.Abort() from None
+
+
+corpus_option = click.option(
+    "--corpus", type=click.Path(path_type=Path), default=None, help=CORPUS_HELP
+)
+index_option = click.option(
+    "--index", "index", type=click.Path(path_type=Path), default=None, help=INDEX_HELP
+)
+
+
+def _ask(question: str, json_: bool, corpus: Path | None, index: Path | None) -> None:
+    from qa.engine import check_question
+    from qa.render import render
+
+    if question == "-":
+        _ask_stream(corpus, index)
+        return
+    check_question(question)  # fail fast, before loading anything
+    engine = _open_engine(corpus, index)
+    answer = engine.ask(question)
+    if json_:
+        click.echo(_dump(answer.to_dict()))
+    else:
+        click.echo(render("answer.txt.j2", answer=answer))
+
+
+def _ask_stream(corpus: Path | None, index: Path | None) -> None:
+    """One question per stdin line → one JSON object per line, in order."""
+    engine = None
+    failed = False
+    for line in sys.stdin:
+        question = line.rstrip("\r\n")
+        try:
+            if engine is None:
+                engine = _open_engine(corpus, index)
+            click.echo(_dump(engine.ask(question).to_dict()))
+        except QAError as exc:
+            if engine is None:
+                raise
+            failed = True
+            click.echo(_dump({"question": question, "error": str(exc)}))
+    if failed:
+        sys.exit(1)
+
+
+@click.command("ask")
+@click.argument("question")
+@click.option("json_", "--json", is_flag=True, help="Print one JSON object (see README).")
+@corpus_option
+@index_option
+def ask_command(question: str, json_: bool, corpus: Path | None, index: Path | None) -> None:
+    """Answer QUESTION from the corpus with verbatim, cited sentences.
+
+    QUESTION "-" reads one question per line from stdin and prints one JSON object per line.
+    """
+    _run(_ask, question, json_ or question == "-", corpus, index)
+
+
+@click.group()
+@click.version_option(package_name="qa-cite")
+def main() -> None:
+    """Cited extractive answers over a folder of articles."""
+
+
+main.add_command(ask_command)
+
+
+@main.command("index")
+@corpus_option
+@index_option
+@click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
+@click.option("json_", "--json", is_flag=True, help="Print the build report as JSON.")
+def index_command(corpus: Path | None, index: Path | None, rebuild: bool, json_: bool) -> None:
+    """Build the index, or refresh it when the corpus or settings changed."""
+
+    def build() -> None:
+        from qa.embedding import OnnxEncoder, ensure_onnx
+        from qa.engine import DEFAULT_CORPUS, INDEX_ROOT, default_index_dir, ensure_index
+        from qa.render import render
+        from qa.store import current_build, read_manifest
+
+        src = corpus or DEFAULT_CORPUS
+        folder = index or default_index_dir(src)
+        encoder = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
+        report = ensure_index(src, folder, encoder, rebuild=rebuild)
+        build = current_build(folder)
+        assert build is not None
+        manifest = read_manifest(build)
+        counts = manifest["counts"]
+        if json_:
+            click.echo(
+                _dump(
+                    {
+                        "index": str(build),
+                        "built": report is not None,
+                        "index_version": manifest["index_version"],
+                        "counts": counts,
+                        "seconds": round(report.seconds, 3) if report else 0.0,
+                    }
+                )
+            )
+        else:
+            click.echo(
+                render("index.txt.j2", report=report or _UpToDate(), path=build, counts=counts)
+            )
+
+    _run(build)
+
+
+class _UpToDate:
+    built = False
+    seconds = 0.0
+
+
+def ask_main() -> None:
+    """Entry point of the `ask` console script."""
+    ask_command()
