@@ -43,6 +43,7 @@ STOPWORDS = frozenset(
     themselves then there these they this those through to too under until up very was we were
     what when where which while who whom why will with would you your yours yourself yourselves
     s t don shall may might must also did does whose upon""".split()
+)
 
 
 def normalize(text: str) -> str:
