@@ -10,10 +10,12 @@ answers. Its weights and the abstention threshold are fitted on the dev split of
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -23,19 +25,59 @@ from qa.store import StoredIndex
 from qa.text import normalize, terms, words
 from qa.types import Answer, Citation, Passage, Sentence
 
-FEATURES = ("dense_sentence", "dense_passage", "lex_sentence", "lex_passage", "answer_type", "rank")
+TUNED = Path(__file__).resolve().parent / "tuned.json"
+FEATURES = (
+    "dense_sentence",  # cosine of question and sentence
+    "dense_passage",  # cosine of question and the sentence's passage
+    "dense_best",  # the sentence's cosine minus the best among all candidates
+    "lex_sentence",  # IDF-weighted share of the question's terms found in the sentence
+    "lex_context",  # … in the sentence and its neighbours
+    "lex_passage",  # … in the passage
+    "missing_key",  # rarest question term missing from the sentence and its neighbours
+    "entity_missing",  # share of the question's names missing from the sentence and neighbours
+    "type_match",  # the question asks for a kind of thing (who/when/how many…) the sentence has
+    "type_miss",  # … and the sentence has none
+    "rank",  # 1 / (1 + the passage's retrieval rank)
+)
+
+
+CONFIDENCE_FEATURES = (
+    "best",  # the best sentence's probability
+    "dense_sentence",  # its cosine with the question
+    "lex_context",  # question terms found around it
+    "missing_key",  # rarest question term missing around it
+    "entity_missing",  # question names missing around it
+    "type_miss",  # the asked kind of thing is absent
+    "margin",  # best probability minus the runner-up's
+    "typed",  # the question asks for a kind of thing at all
+)
 
 
 @dataclass(frozen=True)
 class ComposerSettings:
     """Fitted by `qa tune` on the dev split; see eval/README.md."""
 
-    weights: tuple[float, ...] = (7.0, 2.0, 3.0, 1.0, 1.0, 0.5)
-    bias: float = -7.0
-    threshold: float = 0.5  # abstain when the best sentence's probability is below this
-    neighbour_ratio: float = 0.9  # an adjacent sentence joins the answer above this share
+    weights: tuple[float, ...] = (6.0, 1.0, 2.0, 3.0, 1.0, 0.5, -2.0, -2.0, 0.5, -1.0, 0.5)
+    bias: float = -6.0
+    # question-level confidence that the best sentence answers: a logistic model over
+    # CONFIDENCE_FEATURES of the best candidate and the spread of the candidates
+    confidence_weights: tuple[float, ...] = (4.0, 0.0, 0.0, -1.0, -1.0, -1.0, 2.0, 0.0)
+    confidence_bias: float = -2.0
+    threshold: float = 0.5  # abstain when the confidence is below this
+    neighbour_gap: float = 0.5  # an adjacent sentence joins when its score is this close
     passages: int = 8  # passages whose sentences are scored
     related: int = 3  # nearest passages shown when abstaining
+
+    @classmethod
+    def tuned(cls, path: Path = TUNED) -> ComposerSettings:
+        """The settings fitted by `qa tune` (qa/tuned.json), or the defaults."""
+        if not path.is_file():
+            return cls()
+        data = json.loads(path.read_text())["settings"]
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 # ---------------------------------------------------------------- answer types
@@ -51,6 +93,8 @@ _NUMBER_WORDS = frozenset(
     hundred hundreds thousand thousands million millions billion billions dozen dozens half
     several""".split()
 )
+_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]*)")
 _TYPES = (
     (
         "number",
@@ -96,8 +140,23 @@ def _has_type(kind: str, sentence: str, question: str) -> bool:
     """Does the sentence hold something of the asked kind that the question does not already?"""
     asked = set(words(question))
     toks = [w for w in words(sentence) if w not in asked]
-    if kind == "number":
-        return any(any(c.isdigit() for c in w) or w in _NUMBER_WORDS for w in toks)
+    if kind == "number":  # a count or amount, not the day or year of a date
+        all_words = words(sentence)
+        dated = {i for i, w in enumerate(all_words) if w in _MONTHS}
+        counts = [
+            w
+            for i, w in enumerate(all_words)
+            if w not in asked
+            and (
+                w in _NUMBER_WORDS
+                or (
+                    any(c.isdigit() for c in w)
+                    and not _YEAR.fullmatch(w)
+                    and not ({i - 1, i + 1} & dated)
+                )
+            )
+        ]
+        return bool(counts)
     if kind == "date":
         return any(
             w in _MONTHS or w in _DAYS or re.fullmatch(r"1[5-9]\d\d|20\d\d", w) for w in toks
@@ -116,7 +175,13 @@ class Candidate:
     index: int  # position of the sentence in its passage
     sentence: Sentence
     features: tuple[float, ...]
+    score: float  # the sentence model's logit
     probability: float
+
+
+def question_names(question: str) -> set[str]:
+    """Stemmed terms of the capitalised words of a question, its first word excepted."""
+    return {t for name in _NAME.findall(question.strip()) for t in terms(name)}
 
 
 def coverage(q_terms: Mapping[str, float], text_terms: set[str]) -> float:
@@ -137,30 +202,43 @@ class Composer:
     def candidates(self, question: str, vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
         s = self.settings
         q_terms = {t: self._idf.get(t, self._default_idf) for t in set(terms(question))}
+        key = max(q_terms.values(), default=1.0)
+        names = question_names(question)
         kind = question_type(question)
         w = np.asarray(s.weights)
-        out: list[Candidate] = []
+        rows: list[tuple[int, Passage, int, Sentence, list[float]]] = []
         for rank, hit in enumerate(hits[: s.passages]):
             passage = self.store.passages[hit.passage]
             base = int(self.store.sentence_base[hit.passage])
             vecs = np.asarray(self.store.sentence_vectors[base : base + len(passage.sentences)])
             sims = vecs @ vector
-            lex_p = coverage(q_terms, set(terms(passage.text)))
+            sent_terms = [set(terms(x.text)) for x in passage.sentences]
+            lex_p = coverage(q_terms, set().union(*sent_terms))
             for i, sent in enumerate(passage.sentences):
-                typed = (
-                    0.0 if kind is None else (1.0 if _has_type(kind, sent.text, question) else -1.0)
-                )
-                f = (
+                context = set().union(*sent_terms[max(0, i - 1) : i + 2])
+                missing = max((v for t, v in q_terms.items() if t not in context), default=0.0)
+                typed = kind is not None and _has_type(kind, sent.text, question)
+                f = [
                     float(sims[i]),
                     hit.dense,
-                    coverage(q_terms, set(terms(sent.text))),
+                    0.0,  # dense_best, filled in below
+                    coverage(q_terms, sent_terms[i]),
+                    coverage(q_terms, context),
                     lex_p,
-                    typed,
+                    missing / key if key else 0.0,
+                    len(names - context) / len(names) if names else 0.0,
+                    float(typed),
+                    float(kind is not None and not typed),
                     1.0 / (1 + rank),
-                )
-                z = float(np.dot(w, f) + s.bias)
-                out.append(Candidate(passage, i, sent, f, 1.0 / (1.0 + math.exp(-z))))
-        out.sort(key=lambda c: (-c.probability, c.passage.id, c.index))
+                ]
+                rows.append((rank, passage, i, sent, f))
+        top = max((f[0] for *_, f in rows), default=0.0)
+        out: list[Candidate] = []
+        for _, passage, i, sent, f in rows:
+            f[2] = f[0] - top
+            z = float(np.dot(w, f) + s.bias)
+            out.append(Candidate(passage, i, sent, tuple(f), z, 1.0 / (1.0 + math.exp(-z))))
+        out.sort(key=lambda c: (-c.score, c.passage.id, c.index))
         return out
 
     def compose(
@@ -169,8 +247,8 @@ class Composer:
         s = self.settings
         cands = self.candidates(question, vector, hits)
         best = cands[0] if cands else None
-        confidence = best.probability if best else 0.0
-        if best is not None and best.probability >= s.threshold:
+        confidence = self.confidence(cands, question)
+        if best is not None and confidence >= s.threshold:
             chosen = self._with_neighbours(best, cands)
             citations = [c for c in (self._cite(x.sentence) for x in chosen) if c is not None]
             if citations:
@@ -194,15 +272,38 @@ class Composer:
             index_version,
         )
 
+    def confidence_features(self, cands: Sequence[Candidate], question: str) -> list[float]:
+        if not cands:
+            return [0.0] * len(CONFIDENCE_FEATURES)
+        b = cands[0]
+        second = cands[1].probability if len(cands) > 1 else 0.0
+        f = dict(zip(FEATURES, b.features, strict=True))
+        return [
+            b.probability,
+            f["dense_sentence"],
+            f["lex_context"],
+            f["missing_key"],
+            f["entity_missing"],
+            f["type_miss"],
+            b.probability - second,
+            float(question_type(question) is not None),
+        ]
+
+    def confidence(self, cands: Sequence[Candidate], question: str) -> float:
+        if not cands:
+            return 0.0
+        s = self.settings
+        z = float(np.dot(s.confidence_weights, self.confidence_features(cands, question)))
+        return 1.0 / (1.0 + math.exp(-(z + s.confidence_bias)))
+
     def _with_neighbours(self, best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
         s = self.settings
-        floor = max(s.threshold, s.neighbour_ratio * best.probability)
         chosen = [best]
         for c in cands:
             if (
                 c.passage.id == best.passage.id
                 and abs(c.index - best.index) == 1
-                and c.probability >= floor
+                and c.score >= best.score - s.neighbour_gap
             ):
                 chosen.append(c)
         return sorted(chosen, key=lambda c: c.index)

@@ -168,6 +168,109 @@ def index_command(corpus: Path | None, index: Path | None, rebuild: bool, json_:
     _run(build)
 
 
+@main.command("eval")
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Gold JSONL file (default: eval/gold/seeds.jsonl).",
+)
+@corpus_option
+@index_option
+@click.option(
+    "--split", type=click.Choice(["dev", "test", "all"]), default="test", show_default=True
+)
+@click.option("json_", "--json", is_flag=True, help="Print the JSON report instead of a table.")
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write this report to eval/baseline.json (the regression floor).",
+)
+def eval_command(
+    gold: Path | None,
+    corpus: Path | None,
+    index: Path | None,
+    split: str,
+    json_: bool,
+    update_baseline: bool,
+) -> None:
+    """Score the answers against a gold set: grounding, retrieval, answers, abstention."""
+
+    def evaluate() -> None:
+        from tqdm import tqdm
+
+        from qa.engine import PROJECT
+        from qa.evaluation import BASELINE, plot, regressions, report
+        from qa.render import render
+
+        gold_path = gold or PROJECT / "eval" / "gold" / "seeds.jsonl"
+        engine = _open_engine(corpus, index)
+        total = (
+            sum(1 for line in gold_path.open(encoding="utf-8") if line.strip())
+            if gold_path.is_file()
+            else 0
+        )
+        with tqdm(
+            total=total,
+            desc="questions",
+            disable=not sys.stderr.isatty(),
+            file=sys.stderr,
+            leave=False,
+        ) as bar:
+            rep, _ = report(engine, gold_path, split, bar.update)
+        out_dir = PROJECT / "eval" / "reports"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stem = f"{gold_path.stem}-{split}"
+        rep["regressions"] = None
+        baseline_path = BASELINE
+        if baseline_path.is_file() and not update_baseline:
+            base = json.loads(baseline_path.read_text())
+            if base.get("gold_sha256") == rep["gold_sha256"] and base.get("split") == split:
+                rep["regressions"] = regressions(rep, base)
+        rep["json_path"] = str(out_dir / f"{stem}.json")
+        rep["plot_path"] = str(out_dir / f"{stem}.png")
+        plot(rep["sweep"], rep["threshold"], Path(rep["plot_path"]))
+        Path(rep["json_path"]).write_text(json.dumps(rep, indent=1, ensure_ascii=False))
+        if update_baseline:
+            baseline_path.write_text(json.dumps(rep, indent=1, ensure_ascii=False) + "\n")
+        click.echo(_dump(rep) if json_ else render("eval.txt.j2", report=rep))
+        if not rep["invariants_ok"] or not rep["deterministic"] or rep["regressions"]:
+            sys.exit(1)
+
+    _run(evaluate)
+
+
+@main.command("tune")
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Gold JSONL file (default: eval/gold/seeds.jsonl); only its dev split is used.",
+)
+@corpus_option
+@index_option
+def tune_command(gold: Path | None, corpus: Path | None, index: Path | None) -> None:
+    """Fit the answer composer's weights and abstention threshold on the dev split."""
+
+    def fit() -> None:
+        from dataclasses import asdict
+
+        from qa.answer import TUNED
+        from qa.engine import PROJECT
+        from qa.evaluation import gold_digest, load_gold, select, tune
+
+        gold_path = gold or PROJECT / "eval" / "gold" / "seeds.jsonl"
+        engine = _open_engine(corpus, index)
+        settings, info = tune(engine, select(load_gold(gold_path), "dev"))
+        info.update({"gold": gold_path.name, "gold_sha256": gold_digest(gold_path), "split": "dev"})
+        TUNED.write_text(
+            json.dumps({"settings": asdict(settings), "fitted_on": info}, indent=1) + "\n"
+        )
+        click.echo(f"wrote {TUNED}: threshold {settings.threshold}, dev score {info['dev_score']}")
+
+    _run(fit)
+
+
 class _UpToDate:
     built = False
     seconds = 0.0

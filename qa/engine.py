@@ -215,6 +215,10 @@ def build_index(
         if len(passages):
             dense.add(p_vecs)
         faiss.write_index(dense, str(tmp / "index.faiss"))
+        sentence_dense = faiss.IndexFlatIP(encoder.dim)
+        if len(sentences):
+            sentence_dense.add(s_vecs)
+        faiss.write_index(sentence_dense, str(tmp / "sentences.faiss"))
         np.save(tmp / "sentences.npy", s_vecs)
         write_passages(tmp / "passages.jsonl", passages)
         tokenised = [terms(p.text) for p in passages]
@@ -262,7 +266,7 @@ class Engine:
         self.index_version: str = store.manifest["index_version"]
         self.texts = self._read_texts()
         self.retriever = HybridRetriever(store)
-        self.composer = Composer(store, self.texts, composer_settings)
+        self.composer = Composer(store, self.texts, composer_settings or ComposerSettings.tuned())
 
     @classmethod
     def open(
@@ -320,6 +324,12 @@ class Engine:
             }
             out.append(replace(answer, timings_ms={k: round(v, 3) for k, v in timings.items()}))
         return out
+
+    def search(self, question: str, k: int = 10) -> list[Passage]:
+        """The ranked passages retrieval returns for a question (for evaluation and debugging)."""
+        q = check_question(question)
+        vector = self.encoder.encode([q])[0]
+        return [self.store.passages[h.passage] for h in self.retriever.search(q, vector, k)]
 
     def paragraph(self, source: str, number: int) -> Paragraph:
         """A paragraph of a corpus file, for citation links. Only files of the index."""

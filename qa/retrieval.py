@@ -1,4 +1,9 @@
-"""Hybrid retrieval: FAISS inner product over unit vectors plus BM25, fused by reciprocal rank."""
+"""Hybrid retrieval: dense passages, dense sentences and BM25, fused by reciprocal rank.
+
+Three rankings of the passages are fused: FAISS inner product of the question with each passage,
+with each passage's best sentence (so one sharp sentence inside a long passage still surfaces),
+and BM25 over the passages' stemmed terms.
+"""
 
 from __future__ import annotations
 
@@ -25,34 +30,49 @@ class Retriever(Protocol):
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Hit]: ...
 
 
+def _ranked(scores: dict[int, float]) -> list[int]:
+    return sorted(scores, key=lambda i: (-scores[i], i))
+
+
 class HybridRetriever:
     def __init__(self, store: StoredIndex, depth: int = 50) -> None:
         self.store = store
         self.depth = depth
-        vocab = store.bm25.vocab_dict
-        self._known = set(vocab)
+        self._known = set(store.bm25.vocab_dict)
+
+    def _dense(self, vector: np.ndarray) -> tuple[dict[int, float], dict[int, float]]:
+        q = vector.reshape(1, -1).astype(np.float32)
+        sims, ids = self.store.dense.search(q, min(self.depth, self.store.dense.ntotal))
+        passages = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
+        sentences: dict[int, float] = {}
+        n = self.store.sentence_dense.ntotal
+        sims, ids = self.store.sentence_dense.search(q, min(self.depth * 2, n))
+        for i, s in zip(ids[0], sims[0], strict=True):
+            if i >= 0:
+                p = int(self.store.sentence_passage[i])
+                sentences[p] = max(sentences.get(p, -1.0), float(s))
+        return passages, sentences
+
+    def _lexical(self, query: str) -> dict[int, float]:
+        q_terms = [t for t in terms(query) if t in self._known]
+        if not q_terms:
+            return {}
+        scores = self.store.bm25.get_scores(q_terms)
+        top = np.argsort(-scores, kind="stable")[: self.depth]
+        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
-        n = len(self.store.passages)
-        if n == 0:
+        if not self.store.passages:
             return []
-        depth = min(self.depth, n)
-        sims, ids = self.store.dense.search(vector.reshape(1, -1).astype(np.float32), depth)
-        dense = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
-        lexical: dict[int, float] = {}
-        q_terms = [t for t in terms(query) if t in self._known]
-        if q_terms:
-            scores = self.store.bm25.get_scores(q_terms)
-            top = np.argsort(-scores, kind="stable")[:depth]
-            lexical = {int(i): float(scores[i]) for i in top if scores[i] > 0}
+        dense, by_sentence = self._dense(vector)
+        lexical = self._lexical(query)
         fused: dict[int, float] = {}
-        for ranking in (dense, lexical):
-            ordered = sorted(ranking, key=lambda i: (-ranking[i], i))
-            for rank, i in enumerate(ordered):
+        for ranking in (dense, by_sentence, lexical):
+            for rank, i in enumerate(_ranked(ranking)):
                 fused[i] = fused.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        best = _ranked(fused)[:k]
         missing = [i for i in best if i not in dense]
-        if missing:  # BM25-only hits still need their dense similarity as a feature
+        if missing:  # hits from the other rankings still need their passage similarity
             vecs = np.vstack([self.store.dense.reconstruct(i) for i in missing])
             for i, s in zip(missing, vecs @ vector, strict=True):
                 dense[i] = float(s)

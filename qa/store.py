@@ -5,7 +5,8 @@
       builds/<version>-<stamp>/
         manifest.json      model + weights hash, dimension, chunking, corpus hashes, checksums
         index.faiss        dense vectors of the passages (inner product over unit vectors)
-        sentences.npy      unit vectors of every passage sentence, in passage order
+        sentences.faiss    the same for every passage sentence (sentence-level retrieval)
+        sentences.npy      the sentence vectors again, memory-mapped for feature look-ups
         passages.jsonl     passages with their sentences' offsets and duplicate copies
         idf.json           inverse document frequency of every stemmed term
         bm25/              bm25s index over the passages' stemmed terms
@@ -36,8 +37,8 @@ from qa.corpus import list_sources
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.types import Passage, Sentence, Span
 
-FORMAT_VERSION = 1
-DATA_FILES = ("index.faiss", "sentences.npy", "passages.jsonl", "idf.json")
+FORMAT_VERSION = 2
+DATA_FILES = ("index.faiss", "sentences.faiss", "sentences.npy", "passages.jsonl", "idf.json")
 CHECKSUM_LIMIT = 512 * 1024 * 1024  # files larger than this are checked by size only at load
 
 
@@ -225,7 +226,9 @@ class StoredIndex:
     passages: list[Passage]
     sentence_vectors: np.ndarray  # (n_sentences, dim), rows in passage order
     sentence_base: np.ndarray  # index of each passage's first sentence row
-    dense: Any  # faiss.Index
+    dense: Any  # faiss.Index over passages
+    sentence_dense: Any  # faiss.Index over sentences
+    sentence_passage: np.ndarray  # passage row of each sentence row
     bm25: Any  # bm25s.BM25
     idf: dict[str, float]
 
@@ -259,12 +262,21 @@ def load(build: Path) -> StoredIndex:
         passages = read_passages(build / "passages.jsonl")
         vectors = np.load(build / "sentences.npy", mmap_mode="r")
         dense = faiss.read_index(str(build / "index.faiss"))
+        sentence_dense = faiss.read_index(str(build / "sentences.faiss"))
         bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=False, show_progress=False)
         idf = json.loads((build / "idf.json").read_text())
     except Exception as exc:  # any decoding failure of a checksummed file is corruption
         raise IndexCorrupt(f"index in {build} cannot be read ({exc})") from exc
     counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
     base = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
-    if dense.ntotal != len(passages) or vectors.shape[0] != int(counts.sum()):
+    n_sent = int(counts.sum())
+    if (
+        dense.ntotal != len(passages)
+        or vectors.shape[0] != n_sent
+        or sentence_dense.ntotal != n_sent
+    ):
         raise IndexCorrupt(f"index in {build} is inconsistent: rebuild it with qa index")
-    return StoredIndex(build, manifest, passages, vectors, base, dense, bm25, idf)
+    owner = np.repeat(np.arange(len(passages), dtype=np.int64), counts)
+    return StoredIndex(
+        build, manifest, passages, vectors, base, dense, sentence_dense, owner, bm25, idf
+    )

@@ -1,0 +1,744 @@
+"""The HTTP service: an OpenAI-compatible chat endpoint, /ask, citation sources and the chat page.
+
+Thin by design: a handler parses the body, calls the engine and shapes the response. The engine
+is loaded once, in the lifespan hook, and answers through a micro-batcher: questions arriving
+within a couple of milliseconds of each other go through one `ask_many` call in a worker thread,
+so the event loop never runs the encoder and concurrent requests share its batches. Errors become
+OpenAI-style JSON bodies in one place (`exception_handlers`); each request leaves one JSON
+access-log line carrying its stage timings, which responses also return (`Server-Timing`, and
+`timings_ms` in the bodies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import secrets
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any, Literal, Protocol
+
+import msgspec
+from litestar import Litestar, MediaType, Request, Response, get, post
+from litestar.concurrency import sync_to_thread
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    SerializationException,
+    ServiceUnavailableException,
+    ValidationException,
+)
+from litestar.handlers import BaseRouteHandler
+from litestar.openapi import OpenAPIConfig, ResponseSpec
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.response import ServerSentEvent
+from litestar.response.sse import ServerSentEventMessage
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from qa import __version__
+from qa.chat import standalone_query
+from qa.engine import MAX_QUESTION_CHARS, check_question
+from qa.errors import CitationError, NotFound, QAError, QuestionRejected
+from qa.render import render
+from qa.types import Answer, Paragraph
+
+MODEL_ID = "qa-extractive"
+TIMINGS = "qa.timings_ms"  # scope-state key: the handler's stage timings, read by the access log
+STAGES = ("embed", "retrieve", "compose", "queue")
+
+log = logging.getLogger("qa.server")
+access_log = logging.getLogger("qa.access")
+
+
+class AnswerEngine(Protocol):
+    """What the server needs from `qa.engine.Engine`."""
+
+    @property
+    def index_version(self) -> str: ...
+
+    @property
+    def texts(self) -> Mapping[str, str]: ...
+
+    def ask_many(self, questions: Sequence[str]) -> list[Answer]: ...
+
+    def paragraph(self, source: str, number: int) -> Paragraph: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 64 * 1024
+    max_messages: int = 64  # per chat request, and history turns + 1 for /ask
+    max_question_chars: int = MAX_QUESTION_CHARS
+    batch_window_s: float = 0.002  # questions arriving this close together share one batch
+    max_batch: int = 32
+
+
+# ---------------------------------------------------------------- micro-batching
+
+
+class Batcher:
+    """Answer questions in small batches: one `ask_many` call, in a worker thread, per batch."""
+
+    def __init__(
+        self,
+        ask_many: Callable[[Sequence[str]], list[Answer]],
+        window_s: float = 0.002,
+        max_size: int = 32,
+    ) -> None:
+        self._ask_many = ask_many
+        self._window_s = window_s
+        self._max_size = max_size
+        self._queue: asyncio.Queue[tuple[str, float, asyncio.Future[Answer]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.sizes: Counter[int] = Counter()  # batch size → how many batches had it
+
+    async def __aenter__(self) -> Batcher:
+        self._task = asyncio.create_task(self._run(), name="qa-batcher")
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+        while not self._queue.empty():
+            _, _, future = self._queue.get_nowait()
+            if not future.done():
+                future.set_exception(ServiceUnavailableException("the server is shutting down"))
+
+    async def ask(self, question: str) -> Answer:
+        if self._task is None or self._task.done():
+            raise ServiceUnavailableException("the index is not loaded — retry shortly")
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((question, time.perf_counter(), future))
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            if self._window_s > 0:
+                await asyncio.sleep(self._window_s)
+            while len(batch) < self._max_size and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            live = [item for item in batch if not item[2].done()]  # skip disconnected clients
+            if not live:
+                continue
+            self.sizes[len(live)] += 1
+            started = time.perf_counter()
+            try:
+                results = await sync_to_thread(self._answer, [q for q, _, _ in live])
+            except asyncio.CancelledError:
+                for _, _, future in live:
+                    if not future.done():
+                        future.set_exception(ServiceUnavailableException("shutting down"))
+                raise
+            for (_, queued, future), result in zip(live, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, Answer):
+                    waited = round((started - queued) * 1000, 3)
+                    future.set_result(
+                        replace(result, timings_ms={**result.timings_ms, "queue": waited})
+                    )
+                else:
+                    future.set_exception(result)
+
+    def _answer(self, questions: list[str]) -> list[Answer | Exception]:
+        """All at once; when the batch fails, one by one so one bad question fails alone."""
+        try:
+            return list(self._ask_many(questions))
+        except Exception:
+            if len(questions) == 1:
+                raise
+        out: list[Answer | Exception] = []
+        for q in questions:
+            try:
+                out.append(self._ask_many([q])[0])
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+
+# ---------------------------------------------------------------- shared state
+
+
+@dataclass
+class Service:
+    """What the handlers share; the engine and the batcher are filled in at start-up."""
+
+    limits: Limits
+    model_id: str
+    api_key: str | None
+    created: int = field(default_factory=lambda: int(time.time()))
+    engine: AnswerEngine | None = None
+    batcher: Batcher | None = None
+
+    def ready(self) -> tuple[AnswerEngine, Batcher]:
+        if self.engine is None or self.batcher is None:
+            raise ServiceUnavailableException("the index is not loaded yet — retry shortly")
+        return self.engine, self.batcher
+
+
+def _service(state: State) -> Service:
+    svc: Service = state.qa
+    return svc
+
+
+def _require_key(connection: ASGIConnection[Any, Any, Any, Any], __: BaseRouteHandler) -> None:
+    key = _service(connection.app.state).api_key
+    if key is None:
+        return
+    scheme, _, given = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), key):
+        raise NotAuthorizedException(
+            "missing or wrong API key — send the header 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+# ---------------------------------------------------------------- bodies
+
+
+class AskRequest(msgspec.Struct, forbid_unknown_fields=True):
+    question: str
+    history: list[str] = msgspec.field(default_factory=list)  # earlier user questions, oldest first
+
+
+class ContentPart(msgspec.Struct):
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(msgspec.Struct):
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return " ".join(p.text for p in self.content if p.type == "text" and p.text)
+        return self.content or ""
+
+
+class ChatRequest(msgspec.Struct):
+    """The OpenAI chat-completions request; sampling parameters are accepted and ignored."""
+
+    model: str
+    messages: list[ChatMessage]
+    stream: bool | None = False
+
+
+class AssistantMessage(msgspec.Struct):
+    role: str
+    content: str
+
+
+class Choice(msgspec.Struct):
+    index: int
+    message: AssistantMessage
+    finish_reason: str
+    logprobs: None = None
+
+
+class ChatCompletion(msgspec.Struct):
+    id: str
+    object: str
+    created: int
+    model: str
+    system_fingerprint: str
+    choices: list[Choice]
+    citations: list[dict[str, Any]]  # Citation.to_dict(), as `ask --json` prints them
+    related: list[dict[str, Any]]  # nearest passages when the answer abstains
+    abstained: bool
+    rewritten_query: str | None  # the standalone query searched, when a follow-up was rewritten
+    timings_ms: dict[str, float]
+
+
+class Delta(msgspec.Struct, omit_defaults=True):
+    role: str | None = None
+    content: str | None = None
+
+
+class ChunkChoice(msgspec.Struct):
+    index: int
+    delta: Delta
+    finish_reason: str | None = None
+    logprobs: None = None
+
+
+class ChatChunk(msgspec.Struct, omit_defaults=True):
+    """A streamed chunk; the last one (finish_reason "stop") carries the citations."""
+
+    id: str
+    object: str
+    created: int
+    model: str
+    system_fingerprint: str
+    choices: list[ChunkChoice]
+    citations: list[dict[str, Any]] | None = None
+    related: list[dict[str, Any]] | None = None
+    abstained: bool | None = None
+    rewritten_query: str | None = None
+    timings_ms: dict[str, float] | None = None
+
+
+class ModelCard(msgspec.Struct):
+    id: str
+    object: str
+    created: int
+    owned_by: str
+
+
+class ModelList(msgspec.Struct):
+    object: str
+    data: list[ModelCard]
+
+
+class SourceParagraph(msgspec.Struct):
+    source: str
+    paragraph: int
+    start: int  # offsets of the paragraph in the decoded file, like a citation's
+    end: int
+    text: str
+
+
+class ErrorDetail(msgspec.Struct):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class ErrorBody(msgspec.Struct):
+    error: ErrorDetail
+
+
+# ---------------------------------------------------------------- answering
+
+
+def _bad_request(message: str, param: str, code: str) -> ClientException:
+    return ClientException(message, extra={"param": param, "code": code})
+
+
+def _clean(question: str, limits: Limits) -> str:
+    cleaned = check_question(question)
+    if len(cleaned) > limits.max_question_chars:
+        raise QuestionRejected(
+            f"the question is longer than {limits.max_question_chars} characters"
+        )
+    return cleaned
+
+
+def _earlier(turns: Sequence[str]) -> list[str]:
+    """Earlier user turns usable as context: unusable ones are skipped, not rejected."""
+    out = []
+    for turn in turns:
+        with suppress(QuestionRejected):
+            out.append(check_question(turn))
+    return out
+
+
+async def _answer(request: Request[Any, Any, Any], question: str, earlier: Sequence[str]) -> Answer:
+    svc = _service(request.app.state)
+    _, batcher = svc.ready()
+    question = _clean(question, svc.limits)
+    rewrite = standalone_query(question, _earlier(earlier), svc.limits.max_question_chars)
+    answer = await batcher.ask(rewrite.query)
+    searched = rewrite.query if rewrite.query != question else None
+    answer = replace(answer, question=question, rewritten_query=searched)
+    request.scope["state"][TIMINGS] = answer.timings_ms
+    return answer
+
+
+def server_timing(timings: Mapping[str, float]) -> str:
+    return ", ".join(f"{k};dur={timings[k]:.3f}" for k in STAGES if k in timings)
+
+
+def _flat(text: str, limit: int | None = None) -> str:
+    text = " ".join(text.split())
+    return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def chat_content(answer: Answer) -> list[str]:
+    """The assistant message in pieces (streamed one by one): quotes with [n] markers, sources."""
+    if answer.abstained:
+        pieces = [f"The sources don't answer this question (confidence {answer.confidence:.2f})."]
+        if answer.related:
+            pieces.append("\n\nNearest passages:")
+            pieces += [
+                f"\n[{n}] {c.source} ¶{c.paragraph}: “{_flat(c.quote, 200)}”"
+                for n, c in enumerate(answer.related, 1)
+            ]
+    else:
+        pieces = [
+            f"{' ' if n > 1 else ''}{_flat(c.quote)} [{n}]"
+            for n, c in enumerate(answer.citations, 1)
+        ]
+        pieces.append(f"\n\nSources (confidence {answer.confidence:.2f}):")
+        pieces += [
+            f"\n[{n}] {c.source} ¶{c.paragraph} (chars {c.start}–{c.end})"
+            for n, c in enumerate(answer.citations, 1)
+        ]
+    if answer.rewritten_query:
+        pieces.append(f"\n\nSearched: “{answer.rewritten_query}”")
+    return pieces
+
+
+def _conversation(messages: Sequence[ChatMessage], limits: Limits) -> tuple[str, list[str]]:
+    """The question (the last, user, message) and the earlier user messages."""
+    if not messages:
+        raise _bad_request(
+            "'messages' is empty — send at least one user message", "messages", "invalid_messages"
+        )
+    if len(messages) > limits.max_messages:
+        raise _bad_request(
+            f"too many messages ({len(messages)} > {limits.max_messages}) — "
+            "start a new conversation",
+            "messages",
+            "too_many_messages",
+        )
+    if messages[-1].role != "user":
+        raise _bad_request(
+            "the last message must be the user's question (role 'user')",
+            "messages",
+            "invalid_messages",
+        )
+    earlier = [m.text() for m in messages[:-1] if m.role == "user"]
+    return messages[-1].text(), earlier
+
+
+def _extras(answer: Answer) -> dict[str, Any]:
+    return {
+        "citations": [c.to_dict() for c in answer.citations],
+        "related": [c.to_dict() for c in answer.related],
+        "abstained": answer.abstained,
+        "rewritten_query": answer.rewritten_query,
+        "timings_ms": answer.timings_ms,
+    }
+
+
+async def _sse(chunks: list[ChatChunk]) -> AsyncIterator[ServerSentEventMessage]:
+    for chunk in chunks:
+        yield ServerSentEventMessage(data=msgspec.json.encode(chunk).decode(), sep="\n")
+    yield ServerSentEventMessage(data="[DONE]", sep="\n")
+
+
+def _chunks(answer: Answer, head: dict[str, Any]) -> list[ChatChunk]:
+    first = ChatChunk(**head, choices=[ChunkChoice(0, Delta(role="assistant", content=""))])
+    body = [
+        ChatChunk(**head, choices=[ChunkChoice(0, Delta(content=p))]) for p in chat_content(answer)
+    ]
+    last = ChatChunk(
+        **head, choices=[ChunkChoice(0, Delta(), finish_reason="stop")], **_extras(answer)
+    )
+    return [first, *body, last]
+
+
+# ---------------------------------------------------------------- routes
+
+
+@post(
+    "/v1/chat/completions",
+    status_code=200,
+    guards=[_require_key],
+    responses={200: ResponseSpec(ChatCompletion, description="the answer (or an SSE stream)")},
+)
+async def chat_completions(data: ChatRequest, request: Request[Any, Any, Any]) -> Response[Any]:
+    """OpenAI chat completions: the answer with [n] markers, the citations beside it."""
+    svc = _service(request.app.state)
+    if data.model != svc.model_id:
+        raise NotFoundException(
+            f"the model '{data.model}' does not exist — use '{svc.model_id}' (GET /v1/models)",
+            extra={"param": "model", "code": "model_not_found"},
+        )
+    question, earlier = _conversation(data.messages, svc.limits)
+    answer = await _answer(request, question, earlier)
+    head: dict[str, Any] = {
+        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "created": int(time.time()),
+        "model": svc.model_id,
+        "system_fingerprint": answer.index_version,
+    }
+    headers = {"Server-Timing": server_timing(answer.timings_ms)}
+    if data.stream:
+        return ServerSentEvent(
+            _sse(_chunks(answer, {**head, "object": "chat.completion.chunk"})), headers=headers
+        )
+    message = AssistantMessage("assistant", "".join(chat_content(answer)))
+    completion = ChatCompletion(
+        **head,
+        object="chat.completion",
+        choices=[Choice(0, message, "stop")],
+        **_extras(answer),
+    )
+    return Response(completion, headers=headers)
+
+
+@get("/v1/models", guards=[_require_key])
+async def list_models(state: State) -> ModelList:
+    svc = _service(state)
+    return ModelList("list", [ModelCard(svc.model_id, "model", svc.created, "qa-cite")])
+
+
+@get("/v1/models/{model:str}", guards=[_require_key])
+async def get_model(model: str, state: State) -> ModelCard:
+    svc = _service(state)
+    if model != svc.model_id:
+        raise NotFoundException(
+            f"the model '{model}' does not exist",
+            extra={"param": "model", "code": "model_not_found"},
+        )
+    return ModelCard(svc.model_id, "model", svc.created, "qa-cite")
+
+
+@post("/ask", status_code=200, guards=[_require_key])
+async def ask(data: AskRequest, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    """The `ask --json` object; plus `rewritten_query` for a rewritten follow-up, and timings."""
+    limits = _service(request.app.state).limits
+    if len(data.history) + 1 > limits.max_messages:
+        raise _bad_request(
+            f"too many history turns ({len(data.history)} ≥ {limits.max_messages})",
+            "history",
+            "too_many_messages",
+        )
+    answer = await _answer(request, data.question, data.history)
+    body = answer.to_dict()
+    if answer.rewritten_query is not None:
+        body["rewritten_query"] = answer.rewritten_query
+    body["timings_ms"] = answer.timings_ms
+    return Response(body, headers={"Server-Timing": server_timing(answer.timings_ms)})
+
+
+@get("/sources/{source:str}/{paragraph:int}", guards=[_require_key], sync_to_thread=True)
+def source_paragraph(source: str, paragraph: int, state: State) -> SourceParagraph:
+    """A paragraph of a corpus file with its offsets; only files of the index, by exact name."""
+    engine, _ = _service(state).ready()
+    p = engine.paragraph(source, paragraph)
+    return SourceParagraph(p.source, p.number, p.start, p.end, p.text)
+
+
+@get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz")
+async def readyz(state: State) -> dict[str, Any]:
+    engine, _ = _service(state).ready()
+    return {"status": "ready", "index_version": engine.index_version, "sources": len(engine.texts)}
+
+
+@get("/", media_type=MediaType.HTML, include_in_schema=False)
+async def chat_page(state: State) -> Response[str]:
+    svc = _service(state)
+    engine, _ = svc.ready()
+    nonce = secrets.token_urlsafe(16)
+    html = render(
+        "chat.html",
+        nonce=nonce,
+        model_id=svc.model_id,
+        index_version=engine.index_version,
+        sources=len(engine.texts),
+        key_required=svc.api_key is not None,
+    )
+    csp = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; "
+        "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return Response(html, media_type=MediaType.HTML, headers={"Content-Security-Policy": csp})
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _error(
+    status: int,
+    message: str,
+    param: str | None = None,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[ErrorBody]:
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    if status == 401:
+        kind = "authentication_error"
+    body = ErrorBody(ErrorDetail(message, kind, param, code))
+    return Response(body, status_code=status, headers=dict(headers or {}))
+
+
+_DEFAULT_CODES = {
+    400: "invalid_request",
+    401: "invalid_api_key",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    503: "unavailable",
+}
+
+
+def _on_qa_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    message = str(exc)
+    if isinstance(exc, QuestionRejected):
+        param = "messages" if request.url.path.startswith("/v1/") else "question"
+        return _error(400, message, param, "question_rejected")
+    if isinstance(exc, NotFound):
+        return _error(404, message, None, "not_found")
+    if isinstance(exc, CitationError):
+        log.error("citation failed verification: %s", exc)
+        return _error(500, "an answer failed its citation check — see the server log")
+    return _error(503, message, None, "index_unavailable")
+
+
+def _on_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    message, param, code = exc.detail, None, _DEFAULT_CODES.get(status)
+    if isinstance(exc.extra, dict):
+        param, code = exc.extra.get("param"), exc.extra.get("code") or code
+    elif isinstance(exc, ValidationException) and exc.extra:
+        first = exc.extra[0] if isinstance(exc.extra[0], dict) else {}
+        detail = first.get("message")
+        message = f"invalid request body: {detail}" if detail else "invalid request body"
+        param = first.get("key") if first.get("key") != "data" else None
+    elif isinstance(exc.__cause__, SerializationException):
+        message = f"the request body is not valid JSON: {exc.detail}"
+    if status == 413:
+        limit = _service(request.app.state).limits.max_body_bytes
+        message = f"the request body is larger than {limit} bytes"
+    if status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc.detail)
+    return _error(status, message, param, code, exc.headers)
+
+
+def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return _error(500, "internal error — see the server log", None, "internal_error")
+
+
+# ---------------------------------------------------------------- access log
+
+
+class AccessLog:
+    """One JSON line per request: method, path, status, duration and the engine's stage timings.
+
+    Wraps the whole ASGI handler (like litestar's CORS middleware), so requests that match no
+    route are logged too.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            timings: Mapping[str, float] = scope.get("state", {}).get(TIMINGS, {})
+            line = {
+                "event": "request",
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                **{f"{k}_ms": timings.get(k) for k in STAGES},
+            }
+            access_log.info(json.dumps(line, ensure_ascii=False))
+
+
+def log_to(stream: IO[str] = sys.stderr) -> None:
+    """Send the access log, one JSON object per line, to ``stream`` (the `qa serve` set-up)."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for logger in (access_log, log):
+        logger.handlers = [handler]
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+# ---------------------------------------------------------------- the app
+
+
+def create_app(
+    engine_factory: Callable[[], AnswerEngine] | None = None,
+    *,
+    corpus: Path | None = None,
+    index: Path | None = None,
+    api_key: str | None = None,
+    limits: Limits | None = None,
+    model_id: str = MODEL_ID,
+) -> Litestar:
+    """The litestar app. The engine comes from ``engine_factory``, or is opened for ``corpus``
+    and ``index`` (building the index when needed), once, at start-up."""
+    limits = limits or Limits()
+
+    def open_engine() -> AnswerEngine:
+        from qa.engine import DEFAULT_CORPUS, Engine
+
+        return Engine.open(corpus or DEFAULT_CORPUS, index)
+
+    factory = engine_factory or open_engine
+    svc = Service(limits, model_id, api_key)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        engine = await sync_to_thread(factory)
+        async with Batcher(engine.ask_many, limits.batch_window_s, limits.max_batch) as batcher:
+            svc.engine, svc.batcher = engine, batcher
+            try:
+                yield
+            finally:
+                svc.engine = svc.batcher = None
+
+    app = Litestar(
+        route_handlers=[
+            chat_page,
+            chat_completions,
+            list_models,
+            get_model,
+            ask,
+            source_paragraph,
+            healthz,
+            readyz,
+        ],
+        lifespan=[lifespan],
+        state=State({"qa": svc}),
+        exception_handlers={
+            QAError: _on_qa_error,
+            HTTPException: _on_http_error,
+            Exception: _on_unexpected,
+        },
+        request_max_body_size=limits.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="qa-cite",
+            version=__version__,
+            description="Cited extractive answers over a folder of articles.",
+            render_plugins=[JsonRenderPlugin()],  # no UI pages: they load scripts from CDNs
+        ),
+        debug=False,
+        logging_config=None,  # logging is set up at the edge (`qa serve`), not by the app
+    )
+    app.asgi_handler = AccessLog(app.asgi_handler)
+    return app
