@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,7 @@ FEATURES = (
     "lex_passage",  # … in the passage
     "missing_key",  # rarest question term missing from the sentence and its neighbours
     "entity_missing",  # share of the question's names missing from the sentence and neighbours
+    "entity_absent",  # share of the question's names missing from the sentence itself
     "type_match",  # the question asks for a kind of thing (who/when/how many…) the sentence has
     "type_miss",  # … and the sentence has none
     "rank",  # 1 / (1 + the passage's retrieval rank)
@@ -57,7 +59,7 @@ CONFIDENCE_FEATURES = (
 class ComposerSettings:
     """Fitted by `qa tune` on the dev split; see eval/README.md."""
 
-    weights: tuple[float, ...] = (6.0, 1.0, 2.0, 3.0, 1.0, 0.5, -2.0, -2.0, 0.5, -1.0, 0.5)
+    weights: tuple[float, ...] = (6.0, 1.0, 2.0, 3.0, 1.0, 0.5, -2.0, -2.0, -1.0, 0.5, -1.0, 0.5)
     bias: float = -6.0
     # question-level confidence that the best sentence answers: a logistic model over
     # CONFIDENCE_FEATURES of the best candidate and the spread of the candidates
@@ -70,11 +72,18 @@ class ComposerSettings:
 
     @classmethod
     def tuned(cls, path: Path = TUNED) -> ComposerSettings:
-        """The settings fitted by `qa tune` (qa/tuned.json), or the defaults."""
+        """The settings fitted by `qa tune` (qa/tuned.json); the defaults when that file is
+        missing or was fitted for another feature set."""
         if not path.is_file():
             return cls()
-        data = json.loads(path.read_text())["settings"]
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        saved: dict[str, Any] = json.loads(path.read_text())
+        fitted = saved.get("fitted_on", {})
+        if fitted.get("sentence_features") != list(FEATURES) or fitted.get(
+            "confidence_features"
+        ) != list(CONFIDENCE_FEATURES):
+            return cls()
+        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in saved["settings"].items()}
+        return cls(**fields)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -227,6 +236,7 @@ class Composer:
                     lex_p,
                     missing / key if key else 0.0,
                     len(names - context) / len(names) if names else 0.0,
+                    len(names - sent_terms[i]) / len(names) if names else 0.0,
                     float(typed),
                     float(kind is not None and not typed),
                     1.0 / (1 + rank),
@@ -306,7 +316,7 @@ class Composer:
                 and c.score >= best.score - s.neighbour_gap
             ):
                 chosen.append(c)
-        return sorted(chosen, key=lambda c: c.index)
+        return [best, *sorted(chosen[1:], key=lambda c: c.index)]
 
     # ------------------------------------------------------------ citations
 

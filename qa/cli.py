@@ -200,7 +200,7 @@ def eval_command(
         from tqdm import tqdm
 
         from qa.engine import PROJECT
-        from qa.evaluation import BASELINE, plot, regressions, report
+        from qa.evaluation import plot, read_baseline, regressions, report, write_baseline
         from qa.render import render
 
         gold_path = gold or PROJECT / "eval" / "gold" / "seeds.jsonl"
@@ -221,18 +221,14 @@ def eval_command(
         out_dir = PROJECT / "eval" / "reports"
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = f"{gold_path.stem}-{split}"
-        rep["regressions"] = None
-        baseline_path = BASELINE
-        if baseline_path.is_file() and not update_baseline:
-            base = json.loads(baseline_path.read_text())
-            if base.get("gold_sha256") == rep["gold_sha256"] and base.get("split") == split:
-                rep["regressions"] = regressions(rep, base)
+        base = None if update_baseline else read_baseline(rep)
+        rep["regressions"] = None if base is None else regressions(rep, base)
         rep["json_path"] = str(out_dir / f"{stem}.json")
         rep["plot_path"] = str(out_dir / f"{stem}.png")
         plot(rep["sweep"], rep["threshold"], Path(rep["plot_path"]))
         Path(rep["json_path"]).write_text(json.dumps(rep, indent=1, ensure_ascii=False))
         if update_baseline:
-            baseline_path.write_text(json.dumps(rep, indent=1, ensure_ascii=False) + "\n")
+            write_baseline(rep)
         click.echo(_dump(rep) if json_ else render("eval.txt.j2", report=rep))
         if not rep["invariants_ok"] or not rep["deterministic"] or rep["regressions"]:
             sys.exit(1)
@@ -279,3 +275,36 @@ class _UpToDate:
 def ask_main() -> None:
     """Entry point of the `ask` console script."""
     ask_command()
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@corpus_option
+@index_option
+@click.option(
+    "--api-key",
+    envvar="QA_API_KEY",
+    default=None,
+    help="Require 'Authorization: Bearer KEY' on the API (default: env QA_API_KEY; none).",
+)
+def serve_command(
+    host: str, port: int, corpus: Path | None, index: Path | None, api_key: str | None
+) -> None:
+    """Serve the chat page, POST /ask and an OpenAI-compatible /v1/chat/completions.
+
+    The index is loaded (built first when needed) before the server starts listening; each
+    request then logs one JSON line with its timings to stderr.
+    """
+
+    def serve() -> None:
+        import uvicorn
+
+        from qa.server import create_app, log_to
+
+        engine = _open_engine(corpus, index)
+        log_to(sys.stderr)
+        app = create_app(lambda: engine, api_key=api_key or None)
+        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+
+    _run(serve)

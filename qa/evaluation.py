@@ -444,7 +444,7 @@ def tune(engine: Any, gold: Sequence[GoldQuestion]) -> tuple[ComposerSettings, d
         hits = engine.retriever.search(text, vec, engine.composer.settings.passages)
         prepared.append((q, text, vec, hits, corpus.evidence_spans(q)))
     rows, labels, groups = [], [], []
-    for q, text, vec, hits, spans in prepared:
+    for _q, text, vec, hits, spans in prepared:
         cands = engine.composer.candidates(text, vec, hits)
         y = np.asarray([_label(c, spans) for c in cands])
         rows += [c.features for c in cands]
@@ -533,6 +533,31 @@ def report(
         "failures": [r.id for r in results if not r.correct],
         "passing": [r.id for r in results if r.correct],
     }, results
+
+
+def baseline_key(report: dict[str, Any]) -> str:
+    return f"{Path(report['gold']).name}:{report['split']}"
+
+
+def baseline_entry(report: dict[str, Any]) -> dict[str, Any]:
+    keys = ("gold_sha256", "split", "questions", "threshold", "metrics", "halfwidth", "passing")
+    return {k: report[k] for k in keys}
+
+
+def read_baseline(report: dict[str, Any], path: Path = BASELINE) -> dict[str, Any] | None:
+    """The committed baseline for this gold file and split, if it was made from the same file."""
+    if not path.is_file():
+        return None
+    entry: dict[str, Any] | None = json.loads(path.read_text()).get(baseline_key(report))
+    if entry is None or entry.get("gold_sha256") != report["gold_sha256"]:
+        return None
+    return entry
+
+
+def write_baseline(report: dict[str, Any], path: Path = BASELINE) -> None:
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[baseline_key(report)] = baseline_entry(report)
+    path.write_text(json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def regressions(current: dict[str, Any], baseline: dict[str, Any]) -> list[str]:

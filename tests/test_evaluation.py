@@ -1,0 +1,299 @@
+"""Metrics against hand-computed cases, and the grounding regression suite on the gold sets."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.engine import Engine
+from qa.evaluation import (
+    Corpus,
+    GoldError,
+    Result,
+    _fit_listwise,
+    best_threshold,
+    bootstrap_halfwidth,
+    check_invariants,
+    load_gold,
+    metrics,
+    read_baseline,
+    regressions,
+    report,
+    score_question,
+    squad_normalize,
+    sweep,
+)
+from qa.types import Answer, Citation, Evidence, GoldQuestion, Span
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------- SQuAD normalisation
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("The Islamist factions!", "islamist factions"),
+        ("  an   apple, a pear ", "apple pear"),
+        ("“Quoted” words", "quoted words"),
+        ("U.S. Secretary", "us secretary"),
+    ],
+)
+def test_squad_normalize(raw: str, expected: str) -> None:
+    assert squad_normalize(raw) == expected
+
+
+# ---------------------------------------------------------------- one question, by hand
+
+TEXT = "Alpha beta gamma. The committee was formed by judges. Delta epsilon zeta."
+#       0         1         2         3         4         5         6         7
+#       0123456789012345678901234567890123456789012345678901234567890123456789012345
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Corpus:
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Other words here. " + TEXT, encoding="utf-8")
+    return Corpus(tmp_path)
+
+
+def _cite(start: int, end: int, source: str = "a.txt", also: tuple[Span, ...] = ()) -> Citation:
+    return Citation(source, 1, start, end, TEXT[start:end], also)
+
+
+def _answer(citations: tuple[Citation, ...], confidence: float = 0.9) -> Answer:
+    return Answer(
+        "q", " ".join(c.quote for c in citations), not citations, confidence, citations, (), "v"
+    )
+
+
+GOLD = GoldQuestion(
+    "g1",
+    "who formed the committee?",
+    True,
+    ("judges",),
+    (Evidence("a.txt", "The committee was formed by judges."),),
+    ("who",),
+    "test",
+)
+
+
+def test_scores_an_exact_answer(tiny_corpus: Corpus) -> None:
+    ans = _answer((_cite(18, 53),))
+    r = score_question(GOLD, ans, ans, [{("a.txt", 1)}], tiny_corpus)
+    assert (r.top_correct, r.contains, r.precision, r.recall) == (True, True, 1.0, 1.0)
+    assert r.first_relevant == 1 and r.invariant_failures == ()
+
+
+def test_precision_and_recall_by_characters(tiny_corpus: Corpus) -> None:
+    # cites "Alpha beta gamma." (17 chars, outside) and the gold sentence (35 chars, inside)
+    ans = _answer((_cite(0, 17), _cite(18, 53)))
+    r = score_question(GOLD, ans, ans, [], tiny_corpus)
+    assert r.precision == pytest.approx(35 / 52)
+    assert r.recall == pytest.approx(1.0)
+    assert r.top_correct is False  # the first citation is the wrong sentence
+    assert r.first_relevant is None
+
+
+def test_a_copy_in_also_in_counts_as_citing_gold(tiny_corpus: Corpus) -> None:
+    gold = GoldQuestion(
+        "g2",
+        "q",
+        True,
+        ("judges",),
+        (Evidence("b.txt", "The committee was formed by judges."),),
+        (),
+        "test",
+    )
+    ans = _answer((_cite(18, 53, also=(Span("b.txt", 1, 36, 71),)),))
+    r = score_question(gold, ans, ans, [], tiny_corpus)
+    assert r.top_correct and r.precision == 1.0 and r.recall == 1.0
+
+
+def test_unanswerable_is_right_only_when_abstained(tiny_corpus: Corpus) -> None:
+    q = GoldQuestion("u1", "q", False, (), (), ("unanswerable",), "test")
+    abstained = Answer("q", "", True, 0.1, (), (), "v")
+    answered = _answer((_cite(0, 17),), confidence=0.8)
+    assert score_question(q, abstained, answered, [], tiny_corpus).correct is True
+    assert score_question(q, answered, answered, [], tiny_corpus).correct is False
+
+
+# ---------------------------------------------------------------- invariants
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda a: a["citations"][0].update(start=1), "not verbatim"),
+        (lambda a: a.update(answer=a["answer"] + " extra"), "joined cited quotes"),
+        (lambda a: a.update(citations=[], answer=""), "answer without citations"),
+        (lambda a: a.update(abstained=True), "abstention that still answers"),
+        (lambda a: a.update(related=list(a["citations"])), "related passages on an answer"),
+    ],
+)
+def test_each_invariant_can_fail(tiny_corpus: Corpus, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    a = _answer((_cite(18, 53),)).to_dict()
+    assert check_invariants(a, tiny_corpus) == []
+    mutate(a)
+    assert any(message in f for f in check_invariants(a, tiny_corpus))
+
+
+# ---------------------------------------------------------------- aggregate metrics
+
+
+def _result(
+    rid: str,
+    answerable: bool,
+    first: int | None = None,
+    top: bool = False,
+    abstained: bool = False,
+    confidence: float = 0.5,
+    would: bool = False,
+) -> Result:
+    return Result(
+        rid,
+        ("t",),
+        answerable,
+        confidence,
+        would,
+        abstained,
+        top,
+        top,
+        1.0 if top else 0.0,
+        1.0 if top else 0.0,
+        first,
+        10,
+        (),
+    )
+
+
+def test_retrieval_metrics_by_hand() -> None:
+    rs = [
+        _result("a", True, first=1, top=True),
+        _result("b", True, first=3),
+        _result("c", True, first=None),
+        _result("d", False, abstained=True),
+    ]
+    m = metrics(rs)
+    assert m["hit@1"] == pytest.approx(1 / 3)
+    assert m["recall@5"] == pytest.approx(2 / 3)
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 3) / 3)
+    assert m["ndcg@10"] == pytest.approx((1 + 1 / math.log2(4)) / 3)
+    assert m["accuracy"] == pytest.approx(2 / 4)
+    assert m["abstention_recall"] == 1.0
+    assert m["false_abstention"] == 0.0
+
+
+def test_sweep_and_best_threshold() -> None:
+    rs = [
+        _result("a", True, confidence=0.9, would=True),
+        _result("b", True, confidence=0.4, would=False),
+        _result("c", False, confidence=0.3),
+    ]
+    points = {p["threshold"]: p for p in sweep(rs)}
+    assert points[0.0]["accuracy"] == pytest.approx(1 / 3)  # answers all: only "a" right
+    assert points[0.9]["accuracy"] == pytest.approx(2 / 3)  # "a" answered, "c" abstained
+    assert points[0.9]["abstention"] == pytest.approx(2 / 3)
+    assert 0.4 < best_threshold(sweep(rs)) <= 0.9
+
+
+def test_bootstrap_is_zero_for_identical_results_and_deterministic() -> None:
+    same = [_result(str(i), True, first=1, top=True) for i in range(20)]
+    assert bootstrap_halfwidth(same)["hit@1"] == 0.0
+    mixed = [_result(str(i), True, first=1 if i % 2 else None, top=bool(i % 2)) for i in range(40)]
+    assert bootstrap_halfwidth(mixed) == bootstrap_halfwidth(mixed)
+    assert bootstrap_halfwidth(mixed)["hit@1"] > 0.05
+
+
+def test_regressions_flag_drops_beyond_tolerance_and_name_questions() -> None:
+    base = {
+        "metrics": {"accuracy": 0.80, "hit@1": 0.70},
+        "halfwidth": {"accuracy": 0.05},
+        "passing": ["q1", "q2", "q3"],
+    }
+    ok = {"metrics": {"accuracy": 0.76, "hit@1": 0.69}, "passing": ["q1", "q2"]}
+    bad = {"metrics": {"accuracy": 0.70, "hit@1": 0.60}, "passing": ["q1"]}
+    assert regressions(ok, base) == []
+    found = regressions(bad, base)
+    assert len(found) == 2
+    assert all("q2, q3" in f for f in found)
+
+
+def test_listwise_fit_prefers_the_positive_candidate() -> None:
+    rng = np.random.default_rng(0)
+    groups = []
+    for _ in range(30):
+        x = rng.normal(size=(6, 2))
+        x[0, 0] += 2.0  # the positive is high on feature 0; feature 1 is noise
+        y = np.zeros(6)
+        y[0] = 1
+        groups.append((x, y))
+    w = _fit_listwise(groups, steps=400)
+    assert w[0] > 1.0 and abs(w[1]) < w[0] / 2
+
+
+# ---------------------------------------------------------------- gold files
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (['{"id": "a", "question": "q", "answerable": true}'], "need evidence"),
+        (['{"id": "a", "question": "q", "answerable": false}'] * 2, "duplicate id"),
+        (["not json"], "not a gold question"),
+    ],
+)
+def test_bad_gold_files_are_rejected(tmp_path: Path, lines: list[str], message: str) -> None:
+    path = tmp_path / "g.jsonl"
+    path.write_text("\n".join(lines))
+    with pytest.raises(GoldError, match=message):
+        load_gold(path)
+
+
+@pytest.mark.parametrize("name", ["seeds.jsonl", "licenses.jsonl"])
+def test_committed_gold_sets_are_well_formed(name: str) -> None:
+    gold = load_gold(ROOT / "eval" / "gold" / name)
+    corpus = Corpus(ROOT / ("seeds" if name == "seeds.jsonl" else "eval/corpora/licenses"))
+    assert len(gold) >= (150 if name == "seeds.jsonl" else 40)
+    assert {q.split for q in gold} == {"dev", "test"}
+    for q in gold:
+        corpus.evidence_spans(q)  # every quote is verbatim in its file
+
+
+# ---------------------------------------------------------------- the regression suite
+
+
+@pytest.fixture(scope="module")
+def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engine]:
+    models = ROOT / "index" / "models"
+    out = {}
+    for name, corpus in (
+        ("seeds.jsonl", ROOT / "seeds"),
+        ("licenses.jsonl", ROOT / "eval" / "corpora" / "licenses"),
+    ):
+        out[name] = Engine.open(corpus, tmp_path_factory.mktemp(name), models_dir=models)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["seeds.jsonl", "licenses.jsonl"])
+def test_grounding_holds_and_quality_does_not_regress(
+    engines: dict[str, Engine], name: str
+) -> None:
+    rep, results = report(engines[name], ROOT / "eval" / "gold" / name, "test")
+    bad = {r.id: r.invariant_failures for r in results if r.invariant_failures}
+    assert bad == {}, f"grounding invariants failed: {bad}"
+    assert rep["deterministic"], "the same questions gave different JSON on a second run"
+    base = read_baseline(rep)
+    assert base is not None, f"no baseline for {name}: run qa eval --update-baseline"
+    assert regressions(rep, base) == []
+
+
+def test_baseline_file_is_committed_for_both_gold_sets() -> None:
+    data = json.loads((ROOT / "eval" / "baseline.json").read_text())
+    assert {"seeds.jsonl:test", "licenses.jsonl:test"} <= set(data)
