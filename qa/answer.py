@@ -82,7 +82,9 @@ class ComposerSettings:
             "confidence_features"
         ) != list(CONFIDENCE_FEATURES):
             return cls()
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in saved["settings"].items()}
+        fields: dict[str, Any] = {
+            k: tuple(v) if isinstance(v, list) else v for k, v in saved["settings"].items()
+        }
         return cls(**fields)
 
     def to_dict(self) -> dict[str, object]:
