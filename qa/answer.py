@@ -285,21 +285,15 @@ class Composer:
         )
 
     def confidence_features(self, cands: Sequence[Candidate], question: str) -> list[float]:
+        """CONFIDENCE_FEATURES of the best candidate, by name."""
         if not cands:
             return [0.0] * len(CONFIDENCE_FEATURES)
-        b = cands[0]
-        second = cands[1].probability if len(cands) > 1 else 0.0
-        f = dict(zip(FEATURES, b.features, strict=True))
-        return [
-            b.probability,
-            f["dense_sentence"],
-            f["lex_context"],
-            f["missing_key"],
-            f["entity_missing"],
-            f["type_miss"],
-            b.probability - second,
-            float(question_type(question) is not None),
-        ]
+        best = cands[0]
+        named = dict(zip(FEATURES, best.features, strict=True))
+        named["best"] = best.probability
+        named["margin"] = best.probability - (cands[1].probability if len(cands) > 1 else 0.0)
+        named["typed"] = float(question_type(question) is not None)
+        return [named[n] for n in CONFIDENCE_FEATURES]
 
     def confidence(self, cands: Sequence[Candidate], question: str) -> float:
         if not cands:

@@ -239,14 +239,14 @@ def eval_command(
 @main.command("tune")
 @click.option(
     "--gold",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Gold JSONL file (default: eval/gold/seeds.jsonl); only its dev split is used.",
+    "golds",
+    type=(click.Path(path_type=Path), click.Path(path_type=Path)),
+    multiple=True,
+    metavar="GOLD CORPUS",
+    help="A gold file and its corpus; repeatable. Default: both committed gold sets.",
 )
-@corpus_option
-@index_option
-def tune_command(gold: Path | None, corpus: Path | None, index: Path | None) -> None:
-    """Fit the answer composer's weights and abstention threshold on the dev split."""
+def tune_command(golds: tuple[tuple[Path, Path], ...]) -> None:
+    """Fit the answer composer's weights and abstention threshold on the dev splits."""
 
     def fit() -> None:
         from dataclasses import asdict
@@ -255,14 +255,26 @@ def tune_command(gold: Path | None, corpus: Path | None, index: Path | None) -> 
         from qa.engine import PROJECT
         from qa.evaluation import gold_digest, load_gold, select, tune
 
-        gold_path = gold or PROJECT / "eval" / "gold" / "seeds.jsonl"
-        engine = _open_engine(corpus, index)
-        settings, info = tune(engine, select(load_gold(gold_path), "dev"))
-        info.update({"gold": gold_path.name, "gold_sha256": gold_digest(gold_path), "split": "dev"})
+        pairs = golds or (
+            (PROJECT / "eval" / "gold" / "seeds.jsonl", PROJECT / "seeds"),
+            (
+                PROJECT / "eval" / "gold" / "licenses.jsonl",
+                PROJECT / "eval" / "corpora" / "licenses",
+            ),
+        )
+        sets = [
+            (_open_engine(corpus, None), select(load_gold(gold), "dev")) for gold, corpus in pairs
+        ]
+        settings, info = tune(sets)
+        info["gold"] = {gold.name: gold_digest(gold) for gold, _ in pairs}
+        info["split"] = "dev"
         TUNED.write_text(
             json.dumps({"settings": asdict(settings), "fitted_on": info}, indent=1) + "\n"
         )
-        click.echo(f"wrote {TUNED}: threshold {settings.threshold}, dev score {info['dev_score']}")
+        click.echo(
+            f"wrote {TUNED}: threshold {settings.threshold}, dev score "
+            f"{info['dev_score']} on {info['questions']} questions"
+        )
 
     _run(fit)
 

@@ -430,21 +430,30 @@ def _fit_listwise(
     return w
 
 
-def tune(engine: Any, gold: Sequence[GoldQuestion]) -> tuple[ComposerSettings, dict[str, Any]]:
-    """Fit the composer on the given (dev) questions, in three steps: the sentence model
-    (which sentence answers), the confidence model (is the chosen sentence right), and the
-    abstention threshold and neighbour ratio that give the best dev accuracy."""
+def _set(engines: Sequence[Any], settings: ComposerSettings) -> None:
+    for engine in engines:
+        engine.composer.settings = settings
+
+
+def tune(
+    sets: Sequence[tuple[Any, Sequence[GoldQuestion]]],
+) -> tuple[ComposerSettings, dict[str, Any]]:
+    """Fit the composer on (engine, dev questions) pairs — one per corpus — in three steps: the
+    sentence model (which sentence answers), the confidence model (is the chosen sentence
+    right), then the abstention threshold and neighbour gap with the best pooled accuracy."""
     from qa.engine import check_question
 
-    corpus = Corpus(engine.corpus)
+    engines = [engine for engine, _ in sets]
     prepared = []
-    for q in gold:
-        text = check_question(q.question)
-        vec = engine.encoder.encode([text])[0]
-        hits = engine.retriever.search(text, vec, engine.composer.settings.passages)
-        prepared.append((q, text, vec, hits, corpus.evidence_spans(q)))
+    for engine, gold in sets:
+        corpus = Corpus(engine.corpus)
+        for q in gold:
+            text = check_question(q.question)
+            vec = engine.encoder.encode([text])[0]
+            hits = engine.retriever.search(text, vec, engine.composer.settings.passages)
+            prepared.append((engine, q, text, vec, hits, corpus.evidence_spans(q)))
     rows, labels, groups = [], [], []
-    for _q, text, vec, hits, spans in prepared:
+    for engine, _q, text, vec, hits, spans in prepared:
         cands = engine.composer.candidates(text, vec, hits)
         y = np.asarray([_label(c, spans) for c in cands])
         rows += [c.features for c in cands]
@@ -452,12 +461,12 @@ def tune(engine: Any, gold: Sequence[GoldQuestion]) -> tuple[ComposerSettings, d
         if y.any():
             groups.append((np.asarray([c.features for c in cands]), y))
     weights = _fit_listwise(groups)
-    old = engine.composer.settings
+    old = engines[0].composer.settings
     settings = replace(old, weights=tuple(round(float(w), 4) for w in weights), bias=0.0)
-    engine.composer.settings = settings
+    _set(engines, settings)
     try:
         q_rows, q_labels = [], []
-        for q, text, vec, hits, spans in prepared:
+        for engine, q, text, vec, hits, spans in prepared:
             cands = engine.composer.candidates(text, vec, hits)
             q_rows.append(engine.composer.confidence_features(cands, text))
             q_labels.append(_label(cands[0], spans) if cands and q.answerable else 0.0)
@@ -468,26 +477,28 @@ def tune(engine: Any, gold: Sequence[GoldQuestion]) -> tuple[ComposerSettings, d
             confidence_bias=round(cb, 4),
             threshold=0.0,
         )
+
+        def pooled() -> list[Result]:
+            return [r for engine, gold in sets for r in run(engine, gold)[0]]
+
         best: tuple[float, float, float] | None = None
-        for ratio in (0.0, 0.25, 0.5, 1.0):
-            engine.composer.settings = replace(settings, neighbour_gap=ratio)
-            results, _ = run(engine, gold)
-            points = sweep(results)
-            threshold = best_threshold(points)
-            engine.composer.settings = replace(settings, neighbour_gap=ratio, threshold=threshold)
-            m = metrics(run(engine, gold)[0])
+        for gap in (0.0, 0.25, 0.5, 1.0):
+            _set(engines, replace(settings, neighbour_gap=gap))
+            threshold = best_threshold(sweep(pooled()))
+            _set(engines, replace(settings, neighbour_gap=gap, threshold=threshold))
+            m = metrics(pooled())
             score = (m["accuracy"] or 0.0) + 0.1 * (m["citation_precision"] or 0.0)
             if best is None or score > best[0]:
-                best = (score, ratio, threshold)
+                best = (score, gap, threshold)
     finally:
-        engine.composer.settings = old
+        _set(engines, old)
     assert best is not None
     info = {
         "sentence_features": list(FEATURES),
         "confidence_features": list(CONFIDENCE_FEATURES),
         "candidates": len(rows),
         "positives": int(sum(labels)),
-        "questions": len(gold),
+        "questions": len(prepared),
         "dev_score": round(best[0], 4),
     }
     return replace(settings, neighbour_gap=best[1], threshold=round(best[2], 4)), info
