@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 Q ?= who led the 2014 Kassab offensive?
 
-.PHONY: setup ask test check index eval bench clean
+.PHONY: setup browser ask test check index eval bench clean
 
 setup: $(VENV)/.installed
 
@@ -23,7 +23,12 @@ ask: setup
 index: setup
 	$(BIN)/qa index
 
-test: setup
+# Browser tests use Debian's chromium (no test tool downloads a browser of its own).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 check: setup

@@ -9,7 +9,7 @@ follow-up when it leans on an earlier turn:
 
 The *subject* of the previous standalone question — from its first name, number or determiner
 after the question word to its end ("who led the 2014 Foo offensive?" → "the 2014 Foo
-offensive") — is then carried forward:
+offensive"), or just the name in "what did Alice say about …?" — is then carried forward:
 
 - a pronoun is replaced by it: "And who condemned it?" → "Who condemned the 2014 Foo offensive?";
 - "what about X?" with a name X swaps X for the previous question's first name:

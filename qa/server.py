@@ -114,10 +114,6 @@ class Batcher:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
-        while not self._queue.empty():
-            _, _, future = self._queue.get_nowait()
-            if not future.done():
-                future.set_exception(ServiceUnavailableException("the server is shutting down"))
 
     async def ask(self, question: str) -> Answer:
         if self._task is None or self._task.done():
@@ -127,49 +123,63 @@ class Batcher:
         return await future
 
     async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            if self._window_s > 0:
-                await asyncio.sleep(self._window_s)
-            while len(batch) < self._max_size and not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            live = [item for item in batch if not item[2].done()]  # skip disconnected clients
-            if not live:
+        try:
+            while True:
+                await self._next_batch()
+        except Exception:
+            log.exception("the answering task failed")
+        finally:  # never leave a caller waiting
+            while not self._queue.empty():
+                _, _, future = self._queue.get_nowait()
+                _fail(future, "the server is shutting down")
+
+    async def _next_batch(self) -> None:
+        batch = [await self._queue.get()]
+        if self._window_s > 0:
+            await asyncio.sleep(self._window_s)
+        while len(batch) < self._max_size and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        live = [item for item in batch if not item[2].done()]  # skip disconnected clients
+        if not live:
+            return
+        self.sizes[len(live)] += 1
+        started = time.perf_counter()
+        try:
+            results = await sync_to_thread(self._answer, [q for q, _, _ in live])
+        except BaseException:  # cancelled (shutting down); _answer itself returns its errors
+            for _, _, future in live:
+                _fail(future, "the server is shutting down")
+            raise
+        for (_, queued, future), result in zip(live, results, strict=True):
+            if future.done():
                 continue
-            self.sizes[len(live)] += 1
-            started = time.perf_counter()
-            try:
-                results = await sync_to_thread(self._answer, [q for q, _, _ in live])
-            except asyncio.CancelledError:
-                for _, _, future in live:
-                    if not future.done():
-                        future.set_exception(ServiceUnavailableException("shutting down"))
-                raise
-            for (_, queued, future), result in zip(live, results, strict=True):
-                if future.done():
-                    continue
-                if isinstance(result, Answer):
-                    waited = round((started - queued) * 1000, 3)
-                    future.set_result(
-                        replace(result, timings_ms={**result.timings_ms, "queue": waited})
-                    )
-                else:
-                    future.set_exception(result)
+            if isinstance(result, Answer):
+                waited = round((started - queued) * 1000, 3)
+                future.set_result(
+                    replace(result, timings_ms={**result.timings_ms, "queue": waited})
+                )
+            else:
+                future.set_exception(result)
 
     def _answer(self, questions: list[str]) -> list[Answer | Exception]:
         """All at once; when the batch fails, one by one so one bad question fails alone."""
         try:
-            return list(self._ask_many(questions))
-        except Exception:
+            answers: list[Answer | Exception] = list(self._ask_many(questions))
+            if len(answers) != len(questions):
+                raise RuntimeError(f"ask_many gave {len(answers)} answers to {len(questions)}")
+            return answers
+        except Exception as exc:
             if len(questions) == 1:
-                raise
+                return [exc]
         out: list[Answer | Exception] = []
         for q in questions:
-            try:
-                out.append(self._ask_many([q])[0])
-            except Exception as exc:
-                out.append(exc)
+            out += self._answer([q])
         return out
+
+
+def _fail(future: asyncio.Future[Answer], message: str) -> None:
+    if not future.done():
+        future.set_exception(ServiceUnavailableException(message))
 
 
 # ---------------------------------------------------------------- shared state

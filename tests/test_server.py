@@ -1,0 +1,625 @@
+"""The HTTP service: litestar's TestClient for the routes and errors, a real uvicorn server on
+127.0.0.1 for the openai SDK, streaming, concurrency and `qa serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+import uvicorn
+from click.testing import CliRunner
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from qa.cli import main
+from qa.engine import Engine
+from qa.errors import QuestionRejected
+from qa.server import Batcher, Limits, chat_content, create_app
+from qa.types import Answer, Citation, Paragraph
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+MODELS = PROJECT / "index" / "models"
+MODEL = "qa-extractive"
+slow = pytest.mark.slow
+
+QUESTIONS = [
+    "Who are the co-chairs of the DEM Party?",
+    "From which city did Mazloum Abdi issue his warning?",
+    "What is the capital of Peru?",  # off-topic: abstains, with the nearest passages
+]
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@contextmanager
+def running(app: Litestar) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yield its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("seeds-index")
+    Engine.open(SEEDS, index_dir=folder, models_dir=MODELS)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def engine(index_dir: Path) -> Engine:
+    return Engine.open(SEEDS, index_dir=index_dir, models_dir=MODELS)
+
+
+@pytest.fixture(scope="module")
+def client(engine: Engine) -> Iterator[TestClient[Litestar]]:
+    with TestClient(create_app(lambda: engine)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def live(engine: Engine) -> Iterator[tuple[str, Litestar]]:
+    app = create_app(lambda: engine)
+    with running(app) as url:
+        yield url, app
+
+
+@pytest.fixture(scope="module")
+def sdk(live: tuple[str, Litestar]) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{live[0]}/v1", api_key="unused", max_retries=0, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def cli_answers(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """`ask --json` for every question of this module, from one CLI run (stdin mode)."""
+    questions = [*QUESTIONS, "Who condemned the Kassab offensive?"]
+    result = CliRunner().invoke(
+        main,
+        ["ask", "-", "--corpus", str(SEEDS), "--index", str(index_dir)],
+        input="\n".join(questions) + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    return {a["question"]: a for a in answers}
+
+
+def without_timings(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "timings_ms"}
+
+
+def chat(*turns: str) -> dict[str, Any]:
+    """A chat request; turns alternate user, assistant, user …"""
+    roles = ["user", "assistant"]
+    messages = [{"role": roles[i % 2], "content": t} for i, t in enumerate(turns)]
+    return {"model": MODEL, "messages": messages}
+
+
+# ---------------------------------------------------------------- a fake engine
+
+
+def _answer(question: str) -> Answer:
+    quote = f"An answer to {question}"
+    cite = Citation("a.txt", 1, 0, len(quote), quote)
+    timings = {"embed": 1.0, "retrieve": 2.0, "compose": 3.0}
+    return Answer(question, quote, False, 0.9, (cite,), (), "fake-v1", None, timings)
+
+
+class FakeEngine:
+    """Answers every question by echoing it; "boom" raises; ``delay`` seconds per batch."""
+
+    index_version = "fake-v1"
+
+    def __init__(self, delay: float = 0.0, error: Exception | None = None) -> None:
+        self.texts = {"a.txt": "An answer."}
+        self.delay = delay
+        self.error = error
+        self.batches: list[list[str]] = []
+
+    def ask_many(self, questions: Sequence[str]) -> list[Answer]:
+        self.batches.append(list(questions))
+        time.sleep(self.delay)
+        if self.error is not None:
+            raise self.error
+        if any("boom" in q for q in questions):
+            raise QuestionRejected("boom is not a question")
+        return [_answer(q) for q in questions]
+
+    def paragraph(self, source: str, number: int) -> Paragraph:
+        raise AssertionError("not used")
+
+
+# ---------------------------------------------------------------- the routes
+
+
+@slow
+def test_models_health_ready_and_openapi(client: TestClient[Litestar], engine: Engine) -> None:
+    models = client.get("/v1/models").json()
+    assert [m["id"] for m in models["data"]] == [MODEL]
+    assert models["object"] == "list"
+    assert client.get(f"/v1/models/{MODEL}").json()["id"] == MODEL
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["index_version"] == engine.index_version
+    assert ready["sources"] == len(engine.texts)
+    schema = client.get("/schema/openapi.json").json()
+    for path in ["/v1/chat/completions", "/v1/models", "/ask", "/sources/{source}/{paragraph}"]:
+        assert path in schema["paths"]
+
+
+@slow
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_ask_returns_the_cli_json(
+    client: TestClient[Litestar], cli_answers: dict[str, dict[str, Any]], question: str
+) -> None:
+    response = client.post("/ask", json={"question": question})
+    assert response.status_code == 200
+    body = response.json()
+    assert without_timings(body) == cli_answers[question]
+    assert set(body["timings_ms"]) >= {"embed", "retrieve", "compose"}
+    assert "retrieve;dur=" in response.headers["server-timing"]
+
+
+@slow
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_chat_completion_carries_the_cli_citations(
+    client: TestClient[Litestar], cli_answers: dict[str, dict[str, Any]], question: str
+) -> None:
+    body = client.post("/v1/chat/completions", json=chat(question)).json()
+    expected = cli_answers[question]
+    assert body["object"] == "chat.completion"
+    assert body["citations"] == expected["citations"]
+    assert body["related"] == expected["related"]
+    assert body["abstained"] is expected["abstained"]
+    content = body["choices"][0]["message"]["content"]
+    if expected["abstained"]:
+        assert content.startswith("The sources don't answer this question")
+        assert "[1]" in content
+    else:
+        for n, c in enumerate(expected["citations"], 1):
+            assert f"[{n}] {c['source']} ¶{c['paragraph']}" in content
+            assert " ".join(c["quote"].split()) + f" [{n}]" in content
+
+
+@slow
+def test_sources_give_the_cited_paragraph(client: TestClient[Litestar]) -> None:
+    answer = client.post("/ask", json={"question": QUESTIONS[0]}).json()
+    for c in answer["citations"]:
+        p = client.get(f"/sources/{c['source']}/{c['paragraph']}").json()
+        assert (p["source"], p["paragraph"]) == (c["source"], c["paragraph"])
+        assert p["start"] <= c["start"] < c["end"] <= p["end"]
+        assert p["text"][c["start"] - p["start"] : c["end"] - p["start"]] == c["quote"]
+
+
+@slow
+def test_the_page_is_self_contained(client: TestClient[Litestar]) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert 'id="question"' in html
+    assert "http://" not in html and "https://" not in html and "//cdn" not in html
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "connect-src 'self'" in csp
+    nonce = csp.split("'nonce-")[1].split("'")[0]
+    assert html.count(f'nonce="{nonce}"') == 2  # the one style and the one script
+
+
+# ---------------------------------------------------------------- errors
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    assert "Traceback" not in response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"message", "type", "param", "code"}
+    err: dict[str, Any] = body["error"]
+    return err
+
+
+TOO_MANY = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}] * 65}
+ERRORS = [
+    ("/v1/chat/completions", b'{"model": ', 400, "invalid_request", "not valid JSON"),
+    ("/v1/chat/completions", b"{}", 400, "invalid_request", "missing required field"),
+    ("/v1/chat/completions", {"model": MODEL}, 400, "invalid_request", "`messages`"),
+    ("/v1/chat/completions", chat("hi") | {"model": "gpt-4o"}, 404, "model_not_found", "gpt-4o"),
+    ("/v1/chat/completions", chat("hi") | {"messages": []}, 400, "invalid_messages", "empty"),
+    ("/v1/chat/completions", chat("hi", "hello"), 400, "invalid_messages", "last message"),
+    (
+        "/v1/chat/completions",
+        {"model": MODEL, "messages": [{"role": "wizard", "content": "hi"}]},
+        400,
+        "invalid_request",
+        "wizard",
+    ),
+    ("/v1/chat/completions", chat("   "), 400, "question_rejected", "empty"),
+    ("/v1/chat/completions", chat("why " * 300), 400, "question_rejected", "longer than 1000"),
+    ("/v1/chat/completions", TOO_MANY, 400, "too_many_messages", "too many messages"),
+    ("/v1/chat/completions", chat("x" * 70_000), 413, "request_too_large", "larger than"),
+    ("/ask", {"question": "who?", "hsitory": []}, 400, "invalid_request", "hsitory"),
+    ("/ask", {"history": []}, 400, "invalid_request", "`question`"),
+    ("/ask", {"question": "a\x00b"}, 400, "question_rejected", "control characters"),
+    ("/ask", {"question": "who?", "history": ["q"] * 64}, 400, "too_many_messages", "history"),
+]
+
+
+@slow
+@pytest.mark.parametrize(("path", "body", "status", "code", "message"), ERRORS)
+def test_bad_requests_get_openai_style_errors(
+    client: TestClient[Litestar], path: str, body: Any, status: int, code: str, message: str
+) -> None:
+    if isinstance(body, bytes):
+        response = client.post(path, content=body, headers={"content-type": "application/json"})
+    else:
+        response = client.post(path, json=body)
+    assert response.status_code == status
+    err = error_of(response)
+    assert err["code"] == code
+    assert message in err["message"]
+    assert err["type"] == "invalid_request_error"
+
+
+@slow
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/nowhere", 404),
+        ("GET", "/sources/000_af464d22616ba6fd.txt/0", 404),
+        ("GET", "/sources/000_af464d22616ba6fd.txt/9999", 404),
+        ("GET", "/sources/000_af464d22616ba6fd.txt/one", 404),
+        ("GET", "/sources/missing.txt/1", 404),
+        ("DELETE", "/ask", 405),
+        ("GET", "/v1/chat/completions", 405),
+        ("GET", "/v1/models/gpt-4o", 404),
+    ],
+)
+def test_unknown_things_get_4xx(
+    client: TestClient[Litestar], method: str, path: str, status: int
+) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status
+    assert error_of(response)["type"] == "invalid_request_error"
+
+
+TRAVERSALS = [
+    "/sources/../seeds/SHA256SUMS/1",
+    "/sources/SHA256SUMS/1",  # in the corpus folder, but not a corpus text
+    "/sources/..%2F..%2Fetc%2Fpasswd/1",
+    "/sources/%2e%2e%2f%2e%2e%2fetc%2fpasswd/1",
+    "/sources/%252e%252e%252fetc%252fpasswd/1",
+    "/sources/%2Fetc%2Fpasswd/1",
+    "/sources//etc/passwd/1",
+    "/sources/..%5C..%5Cetc%5Cpasswd/1",
+    "/sources/000_af464d22616ba6fd.txt%00/1",
+    "/sources/%2E%2E/1",
+    f"/sources/{SEEDS.resolve() / '000_af464d22616ba6fd.txt'}/1",
+]
+
+
+@slow
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_sources_never_leave_the_corpus(live: tuple[str, Litestar], path: str) -> None:
+    """Raw request lines (no client-side normalising) against the real server."""
+    host, port = live[0].removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read().decode()
+    finally:
+        conn.close()
+    assert response.status == 404
+    assert "root:" not in body and "Traceback" not in body
+    assert json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_unexpected_errors_are_500_without_a_traceback() -> None:
+    engine = FakeEngine(error=RuntimeError("secret internals"))
+    with TestClient(create_app(lambda: engine)) as c:
+        response = c.post("/ask", json={"question": "who?"})
+        engine.error = None
+        later = c.post("/ask", json={"question": "who?"})
+    assert response.status_code == 500
+    err = error_of(response)
+    assert err["type"] == "server_error"
+    assert "secret internals" not in response.text
+    assert later.status_code == 200  # the batcher outlives a failing batch
+
+
+def test_api_key_guards_the_api_but_not_the_probes() -> None:
+    with TestClient(create_app(FakeEngine, api_key="s3cret")) as c:
+        for path in ["/v1/models", "/sources/a.txt/1"]:
+            response = c.get(path)
+            assert response.status_code == 401
+            assert error_of(response)["code"] == "invalid_api_key"
+            assert response.headers["www-authenticate"] == "Bearer"
+        wrong = c.post("/ask", json={"question": "who?"}, headers={"Authorization": "Bearer no"})
+        assert wrong.status_code == 401
+        right = c.post(
+            "/ask", json={"question": "who?"}, headers={"Authorization": "Bearer s3cret"}
+        )
+        assert right.status_code == 200
+        assert c.get("/healthz").status_code == 200
+        assert c.get("/readyz").status_code == 200
+
+
+# ---------------------------------------------------------------- logging and timings
+
+
+def test_access_log_lines_carry_the_stage_timings() -> None:
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger("qa.access")
+    handler, level = Keep(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with TestClient(create_app(FakeEngine)) as c:
+            response = c.post("/ask", json={"question": "who?"})
+            c.get("/nowhere")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert response.headers["server-timing"].startswith("embed;dur=1.000, retrieve;dur=2.000")
+    assert response.json()["timings_ms"]["compose"] == 3.0
+    lines = [json.loads(r.getMessage()) for r in records]
+    ask, missing = lines
+    assert ask["method"] == "POST" and ask["path"] == "/ask" and ask["status"] == 200
+    assert (ask["retrieve_ms"], ask["compose_ms"]) == (2.0, 3.0)
+    assert ask["duration_ms"] > 0 and ask["queue_ms"] >= 0
+    assert missing["status"] == 404 and missing["retrieve_ms"] is None
+
+
+# ---------------------------------------------------------------- the openai SDK, live
+
+
+@slow
+def test_openai_sdk_plain(sdk: openai.OpenAI, cli_answers: dict[str, dict[str, Any]]) -> None:
+    question = QUESTIONS[0]
+    completion = sdk.chat.completions.create(
+        model=MODEL,
+        messages=[
+            {"role": "system", "content": "Answer from the articles."},
+            {"role": "user", "content": question},
+        ],
+        temperature=0,
+    )
+    assert completion.model == MODEL
+    assert completion.choices[0].finish_reason == "stop"
+    content = completion.choices[0].message.content or ""
+    assert "[1]" in content and "Sources" in content
+    extra = completion.model_extra or {}
+    assert extra["citations"] == cli_answers[question]["citations"]
+    assert extra["citations"]
+
+
+@slow
+def test_openai_sdk_streaming(sdk: openai.OpenAI, client: TestClient[Litestar]) -> None:
+    question = QUESTIONS[1]
+    plain = client.post("/v1/chat/completions", json=chat(question)).json()
+    stream = sdk.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": question}], stream=True
+    )
+    chunks = list(stream)
+    assert len({c.id for c in chunks}) == 1
+    assert chunks[0].choices[0].delta.role == "assistant"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert text == plain["choices"][0]["message"]["content"]
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop"
+    assert (last.model_extra or {})["citations"] == plain["citations"]
+    assert all("citations" not in (c.model_extra or {}) for c in chunks[:-1])
+
+
+@slow
+def test_stream_is_standard_sse(live: tuple[str, Litestar]) -> None:
+    body = chat(QUESTIONS[2]) | {"stream": True}
+    with httpx.stream("POST", f"{live[0]}/v1/chat/completions", json=body, timeout=30) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        raw = r.read().decode()
+    events = [e for e in raw.split("\n\n") if e]
+    assert all(e.startswith("data: ") for e in events)
+    assert events[-1] == "data: [DONE]"
+    final = json.loads(events[-2].removeprefix("data: "))
+    assert final["choices"][0]["finish_reason"] == "stop"
+    assert final["abstained"] is True and final["citations"] == [] and final["related"]
+
+
+@slow
+def test_openai_sdk_errors(sdk: openai.OpenAI) -> None:
+    with pytest.raises(openai.NotFoundError) as not_found:
+        sdk.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    assert not_found.value.code == "model_not_found"
+    with pytest.raises(openai.BadRequestError) as bad:
+        sdk.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": " "}])
+    assert bad.value.code == "question_rejected"
+    assert [m.id for m in sdk.models.list()] == [MODEL]
+
+
+@slow
+def test_multi_turn_follow_up(
+    sdk: openai.OpenAI, client: TestClient[Litestar], cli_answers: dict[str, dict[str, Any]]
+) -> None:
+    first = "What is the Kassab offensive?"
+    reply = sdk.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": first}])
+    completion = sdk.chat.completions.create(
+        model=MODEL,
+        messages=[
+            {"role": "user", "content": first},
+            {"role": "assistant", "content": reply.choices[0].message.content or ""},
+            {"role": "user", "content": [{"type": "text", "text": "And who condemned it?"}]},
+        ],
+    )
+    extra = completion.model_extra or {}
+    standalone = "Who condemned the Kassab offensive?"
+    assert extra["rewritten_query"] == standalone
+    assert f"Searched: “{standalone}”" in (completion.choices[0].message.content or "")
+    assert extra["citations"] == cli_answers[standalone]["citations"]
+    assert any("Kassab offensive" in c["quote"] for c in extra["citations"])
+
+    body = client.post("/ask", json={"question": "And who condemned it?", "history": [first]})
+    answer = body.json()
+    assert answer["question"] == "And who condemned it?"
+    assert answer["rewritten_query"] == standalone
+    expected = cli_answers[standalone]
+    assert without_timings(answer) == expected | {
+        "question": "And who condemned it?",
+        "rewritten_query": standalone,
+    }
+
+
+# ---------------------------------------------------------------- concurrency and batching
+
+
+@slow
+def test_concurrent_requests_are_all_answered_correctly(
+    live: tuple[str, Litestar], engine: Engine
+) -> None:
+    questions = [*QUESTIONS, "Who is Syria's interim president?"] * 8  # 32 requests
+    expected = {q: engine.ask(q).to_dict() for q in set(questions)}
+    batcher = live[1].state.qa.batcher
+    before = sum(batcher.sizes.values())
+
+    async def ask_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=live[0], timeout=60) as c:
+            return await asyncio.gather(*(c.post("/ask", json={"question": q}) for q in questions))
+
+    responses = asyncio.run(ask_all())
+    assert [r.status_code for r in responses] == [200] * len(questions)
+    for q, r in zip(questions, responses, strict=True):
+        assert without_timings(r.json()) == expected[q]
+    batches = sum(batcher.sizes.values()) - before
+    assert batches < len(questions)  # several questions shared an encoder batch
+    assert max(batcher.sizes) > 1
+
+
+def test_slow_answers_do_not_block_the_event_loop() -> None:
+    engine = FakeEngine(delay=0.5)
+    with running(create_app(lambda: engine)) as url:
+
+        async def probe() -> tuple[float, int]:
+            async with httpx.AsyncClient(base_url=url, timeout=10) as c:
+                slow_ask = asyncio.create_task(c.post("/ask", json={"question": "who?"}))
+                await asyncio.sleep(0.1)  # the batch is now running in its thread
+                started = time.perf_counter()
+                health = await c.get("/healthz")
+                waited = time.perf_counter() - started
+                assert (await slow_ask).status_code == 200
+                return waited, health.status_code
+
+        waited, status = asyncio.run(probe())
+    assert status == 200
+    assert waited < 0.3
+
+
+def test_batcher_answers_each_question_once_and_isolates_failures() -> None:
+    engine = FakeEngine()
+
+    async def run() -> list[Answer | BaseException]:
+        async with Batcher(engine.ask_many, window_s=0.01, max_size=8) as batcher:
+            asks = [batcher.ask(q) for q in ["one?", "two?", "boom?", "four?"]]
+            return await asyncio.gather(*asks, return_exceptions=True)
+
+    one, two, boom, four = asyncio.run(run())
+    assert isinstance(one, Answer) and one.question == "one?"
+    assert isinstance(two, Answer) and isinstance(four, Answer) and four.question == "four?"
+    assert isinstance(boom, QuestionRejected)
+    assert engine.batches[0] == ["one?", "two?", "boom?", "four?"]  # first try: one batch
+    assert ["one?"] in engine.batches and ["boom?"] in engine.batches  # then one by one
+    assert one.timings_ms["queue"] >= 0
+
+
+def test_limits_are_configurable() -> None:
+    limits = Limits(max_body_bytes=2000, max_messages=2, max_question_chars=20)
+    with TestClient(create_app(FakeEngine, limits=limits)) as c:
+        long = c.post("/ask", json={"question": "why " * 10})
+        assert long.status_code == 400 and "longer than 20" in error_of(long)["message"]
+        many = c.post("/v1/chat/completions", json=chat("a?", "b", "c?"))
+        assert many.status_code == 400 and error_of(many)["code"] == "too_many_messages"
+        big = c.post("/ask", json={"question": "who?", "history": ["x" * 3000]})
+        assert big.status_code == 413
+
+
+def test_chat_content_numbers_quotes_and_sources() -> None:
+    answer = replace(_answer("who?"), rewritten_query="Who is it?")
+    content = "".join(chat_content(answer))
+    assert content.startswith("An answer to who? [1]\n\nSources (confidence 0.90):\n[1] a.txt ¶1")
+    assert content.endswith("Searched: “Who is it?”")
+
+
+# ---------------------------------------------------------------- qa serve
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@slow
+def test_qa_serve_command(index_dir: Path, cli_answers: dict[str, dict[str, Any]]) -> None:
+    port = _free_port()
+    cmd = [sys.executable, "-c", "from qa.cli import main; main()", "serve"]
+    cmd += ["--port", str(port), "--corpus", str(SEEDS), "--index", str(index_dir)]
+    env = {**os.environ, "QA_API_KEY": "k"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "qa serve did not come up"
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        question = QUESTIONS[0]
+        assert httpx.post(f"{url}/ask", json={"question": question}).status_code == 401
+        response = httpx.post(
+            f"{url}/ask", json={"question": question}, headers={"Authorization": "Bearer k"}
+        )
+        assert without_timings(response.json()) == cli_answers[question]
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    lines = [json.loads(x) for x in stderr.splitlines() if x.startswith("{")]
+    asked = [x for x in lines if x["path"] == "/ask" and x["status"] == 200]
+    assert len(asked) == 1
+    assert asked[0]["retrieve_ms"] > 0 and asked[0]["compose_ms"] > 0
