@@ -50,6 +50,7 @@ CONFIDENCE_FEATURES = (
     "missing_key",  # rarest question term missing around it
     "entity_missing",  # question names missing around it
     "type_miss",  # the asked kind of thing is absent
+    "unknown_names",  # share of the question's names found nowhere in the corpus
     "margin",  # best probability minus the runner-up's
     "typed",  # the question asks for a kind of thing at all
 )
@@ -63,7 +64,7 @@ class ComposerSettings:
     bias: float = -6.0
     # question-level confidence that the best sentence answers: a logistic model over
     # CONFIDENCE_FEATURES of the best candidate and the spread of the candidates
-    confidence_weights: tuple[float, ...] = (4.0, 0.0, 0.0, -1.0, -1.0, -1.0, 2.0, 0.0)
+    confidence_weights: tuple[float, ...] = (4.0, 0.0, 0.0, -1.0, -1.0, -1.0, -2.0, 2.0, 0.0)
     confidence_bias: float = -2.0
     threshold: float = 0.5  # abstain when the confidence is below this
     neighbour_gap: float = 0.5  # an adjacent sentence joins when its score is this close
@@ -293,6 +294,9 @@ class Composer:
         named["best"] = best.probability
         named["margin"] = best.probability - (cands[1].probability if len(cands) > 1 else 0.0)
         named["typed"] = float(question_type(question) is not None)
+        names = question_names(question)
+        unknown = [n for n in names if n not in self._idf]
+        named["unknown_names"] = len(unknown) / len(names) if names else 0.0
         return [named[n] for n in CONFIDENCE_FEATURES]
 
     def confidence(self, cands: Sequence[Candidate], question: str) -> float:

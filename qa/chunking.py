@@ -41,24 +41,46 @@ def count_tiktoken(texts: Sequence[str], encoding: str = ENCODING) -> list[int]:
 def _cut(
     sentence: Sentence, limit: int, count: Callable[[Sequence[str]], list[int]]
 ) -> list[Sentence]:
-    """Cut an over-long sentence into word-boundary pieces within the limit."""
-    pieces: list[Sentence] = []
+    """Cut an over-long sentence into pieces within the limit: at word boundaries, and inside a
+    word only when one word alone is over the limit."""
     text, base = sentence.text, sentence.start
-    bounds = [m.start() for m in re.finditer(r"\S+", text)]
+    bounds = [m.start() for m in re.finditer(r"\S+", text)] + [len(text)]
+    pieces: list[Sentence] = []
     lo = 0
-    while lo < len(bounds):
-        hi = len(bounds)
-        while hi - lo > 1:  # shrink until it fits (halving, then word by word)
-            end = bounds[hi] if hi < len(bounds) else len(text)
-            if count([text[bounds[lo] : end]])[0] <= limit:
-                break
-            hi = lo + max(1, (hi - lo) // 2) if hi - lo > 8 else hi - 1
-        end = bounds[hi] if hi < len(bounds) else len(text)
-        piece = text[bounds[lo] : end].rstrip()
-        s = base + bounds[lo]
-        pieces.append(Sentence(sentence.source, sentence.paragraph, s, s + len(piece), piece))
-        lo = hi
-    return pieces
+    while lo < len(bounds) - 1:
+        fits, hi = lo + 1, len(bounds) - 1  # the most words from lo that fit: binary search
+        while fits < hi:
+            mid = (fits + hi + 1) // 2
+            if count([text[bounds[lo] : bounds[mid]].rstrip()])[0] <= limit:
+                fits = mid
+            else:
+                hi = mid - 1
+        start, end = bounds[lo], len(text[: bounds[fits]].rstrip())
+        while count([text[start:end]])[0] > limit and end - start > 1:  # one huge word
+            end = start + _longest_fit(text[start:end], limit, count)
+            pieces.append(_piece(sentence, base, start, end))
+            start = end
+            end = len(text[: bounds[fits]].rstrip())
+        pieces.append(_piece(sentence, base, start, end))
+        lo = fits
+    return [p for p in pieces if p.text]
+
+
+def _longest_fit(text: str, limit: int, count: Callable[[Sequence[str]], list[int]]) -> int:
+    lo, hi = 1, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count([text[:mid]])[0] <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _piece(sentence: Sentence, base: int, start: int, end: int) -> Sentence:
+    return Sentence(
+        sentence.source, sentence.paragraph, base + start, base + end, sentence.text[start:end]
+    )
 
 
 def chunk_document(
@@ -86,21 +108,16 @@ def chunk_document(
             by_para.setdefault(s.paragraph, []).append(s)
     passages: list[Passage] = []
     for sents in by_para.values():
-        sizes = count([s.text for s in sents])
-        units: list[tuple[Sentence, int]] = []
-        for s, n in zip(sents, sizes, strict=True):
-            if n <= settings.max_tokens:
-                units.append((s, n))
-            else:
-                units.extend((p, count([p.text])[0]) for p in _cut(s, settings.max_tokens, count))
+        units: list[Sentence] = []
+        for s, n in zip(sents, count([s.text for s in sents]), strict=True):
+            units.extend([s] if n <= settings.max_tokens else _cut(s, settings.max_tokens, count))
         group: list[Sentence] = []
-        used = 0
-        for s, n in units:
-            if group and used + n > settings.max_tokens:
+        for s in units:
+            # token counts do not add up across sentences: measure the passage as it would be
+            if group and count([doc.text[group[0].start : s.end]])[0] > settings.max_tokens:
                 passages.append(_passage(doc, first_id + len(passages), group))
-                group, used = [], 0
+                group = []
             group.append(s)
-            used += n
         if group:
             passages.append(_passage(doc, first_id + len(passages), group))
     return passages

@@ -31,6 +31,7 @@ from qa.types import Document, Paragraph, Sentence, Span
 log = logging.getLogger("qa")
 
 WRAP_WIDTH = 100
+_LINE_END = re.compile(r"[.!?…:][\"'”’)\]]*$")
 MAX_FILE_BYTES = 50_000_000
 
 
@@ -116,7 +117,7 @@ def _lines(text: str) -> list[tuple[int, int]]:
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
+    while start < end and (text[start].isspace() or text[start] == "\ufeff"):
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
@@ -137,8 +138,12 @@ def split_paragraphs(source: str, text: str) -> list[Paragraph]:
 
     spans: list[tuple[int, int]] = []
     for block in blocks:
-        filled = all(len(text[s:e].strip()) >= width / 2 for s, e in block[:-1])
-        if wrapped and filled:
+        inner = [text[s:e].strip() for s, e in block[:-1]]
+        filled = all(len(line) >= width / 2 for line in inner)
+        # wrapping breaks lines mid-sentence; a block whose every line ends a sentence is a
+        # run of one-line paragraphs, however evenly long its lines are
+        mid_sentence = any(not _LINE_END.search(line) for line in inner)
+        if wrapped and filled and mid_sentence:
             spans.append(_strip_span(text, block[0][0], block[-1][1]))
         else:
             spans.extend(_strip_span(text, s, e) for s, e in block)
@@ -189,24 +194,26 @@ _CTA = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
 COHESION_MIN = 0.25
+PRICE_WORDS = 12  # a paragraph with a price is chrome below this many words
+CTA_WORDS = 40  # … with a call to action
 SHORT_SHARE = 0.4  # of the body's median paragraph length, in words
 
 
 def _chrome_like(p: Paragraph) -> bool:
     """No sentence structure, a list bullet, a price or a call to action."""
     n = len(words(p.text))
-    if _BULLET.match(p.text) or _PRICE.search(p.text.lower()):
-        return True
-    if _CTA.search(p.text) and n < 40:
+    if _BULLET.match(p.text) or _hard_chrome(p):
         return True
     ends = bool(_SENTENCE_END.search(p.text.rstrip()))
     return n < 4 or (not ends and n < 8)
 
 
 def _hard_chrome(p: Paragraph) -> bool:
-    """Chrome wherever it stands: prices and calls to action in short paragraphs."""
-    return bool(_PRICE.search(p.text.lower())) or (
-        bool(_CTA.search(p.text)) and len(words(p.text)) < 40
+    """Chrome wherever it stands: a short paragraph with a price or a call to action (a
+    sentence of an article may mention money or a newsletter; a price tag or a button is short)."""
+    n = len(words(p.text))
+    return (bool(_PRICE.search(p.text.lower())) and n < PRICE_WORDS) or (
+        bool(_CTA.search(p.text)) and n < CTA_WORDS
     )
 
 

@@ -1,0 +1,85 @@
+"""Test doubles and shared paths: a hashing encoder that satisfies qa.embedding.Encoder."""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa.text import terms, words
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+MODELS = PROJECT / "index" / "models"
+LICENSES = PROJECT / "eval" / "corpora" / "licenses"
+
+SEED_000 = "000_af464d22616ba6fd.txt"
+SEED_001 = "001_5ea433483fe11491.txt"
+SEED_002 = "002_fd892696122e5551.txt"
+SEED_003 = "003_2b9715bf3b4d29fd.txt"
+SEED_004 = "004_637ea51863777674.txt"
+
+
+class HashingEncoder:
+    """A deterministic bag-of-stems encoder: each stemmed term hashes to one of ``dim`` signed
+    buckets; the sum is normalised to a unit vector. Texts sharing terms have similar vectors."""
+
+    def __init__(self, dim: int = 64, max_seq_length: int = 256, salt: str = "") -> None:
+        self.name = "tests/hashing-encoder"
+        self.dim = dim
+        self.max_seq_length = max_seq_length
+        self.fingerprint = hashlib.sha256(f"hashing:{dim}:{salt}".encode()).hexdigest()
+        self.encoded = 0  # number of texts encoded so far, to tell whether a build happened
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for term in terms(text) or words(text):
+            h = zlib.crc32(term.encode("utf-8"))
+            vec[h % self.dim] += 1.0 if (h >> 16) & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        if norm == 0.0:
+            vec[0] = 1.0
+            return vec
+        return vec / norm
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.encoded += len(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self._vector(t) for t in texts]).astype(np.float32)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        # one token per word plus [CLS] and [SEP], like a word-level tokenizer
+        return [len(t.split()) + 2 for t in texts]
+
+
+def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Create ``folder`` with the given files (str is written as UTF-8, bytes as they are)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(content.encode("utf-8"))
+    return folder
+
+
+# A tiny corpus of invented articles for store, staleness and engine tests; paragraphs are
+# separated by blank lines.
+TINY_CORPUS: dict[str, str | bytes] = {
+    "lighthouse.txt": (
+        "Carrow Point lighthouse was built in 1868 by the engineer Thomas Hale.\n\n"
+        "Its lamp was converted to electricity in 1931, and the last keepers left "
+        "when it was automated in 1992.\n\n"
+        "The tower is 34 metres tall and can be seen from the ferry to Inishcarrow.\n"
+    ),
+    "ferry.txt": (
+        "The ferry to Inishcarrow leaves Rossmore harbour three times a day in summer.\n\n"
+        "In winter the crossing is cancelled whenever the wind is stronger than force seven.\n\n"
+        "The island's school has eleven pupils and one teacher, Orla Brennan.\n"
+    ),
+}

@@ -1,0 +1,378 @@
+"""qa.cli through click's CliRunner: plain and JSON output, stdin streaming, one-line errors,
+corrupt indexes, and a --help that never imports torch."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from fakes import PROJECT, SEED_002, SEED_003, SEEDS
+
+from qa.cli import ask_command, main
+from qa.embedding import OnnxEncoder
+from qa.engine import Engine
+from qa.store import current_build
+
+ANSWERED = "How many police officers were killed in the ambush near Latakia?"
+SHARED = "What does the Syrian regime accuse Turkey of?"
+UNANSWERABLE = "Who won the 2018 World Cup?"
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _no_traceback(result: Result) -> None:
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def _ask(
+    runner: CliRunner, corpus: Path, index: Path, *args: str, stdin: str | None = None
+) -> Result:
+    return runner.invoke(
+        ask_command, [*args, "--corpus", str(corpus), "--index", str(index)], input=stdin
+    )
+
+
+# ---------------------------------------------------------------- answers (real seeds index)
+
+
+@pytest.mark.slow
+def test_plain_answer_then_numbered_citations(
+    runner: CliRunner, seeds_engine: Engine, seeds_index_dir: Path
+) -> None:
+    expected = seeds_engine.ask(ANSWERED)
+    assert not expected.abstained
+    result = _ask(runner, SEEDS, seeds_index_dir, ANSWERED)
+    assert result.exit_code == 0, result.output
+    _no_traceback(result)
+    assert "building" not in result.stderr  # the session index is reused, not rebuilt
+    out = result.stdout
+    head, _, sources = out.partition("\nSources (confidence ")
+    assert sources, out
+    assert _flat(head) == _flat(expected.answer)
+    assert sources.startswith(f"{expected.confidence:.2f}):")
+    for i, c in enumerate(expected.citations, start=1):
+        line = f"[{i}] {c.source} ¶{c.paragraph} (chars {c.start}–{c.end})"
+        assert line in sources.splitlines()
+        assert f"“{_flat(c.quote)}”" in _flat(sources)
+    assert f"[{len(expected.citations) + 1}]" not in sources
+
+
+@pytest.mark.slow
+def test_plain_answer_lists_duplicate_copies(
+    runner: CliRunner, seeds_engine: Engine, seeds_index_dir: Path
+) -> None:
+    expected = seeds_engine.ask(SHARED)
+    copies = [d for c in expected.citations for d in c.also_in]
+    assert copies, "the answer comes from a paragraph that 001 repeats"
+    result = _ask(runner, SEEDS, seeds_index_dir, SHARED)
+    assert result.exit_code == 0
+    for d in copies:
+        assert f"    also in {d.source} ¶{d.paragraph} (chars {d.start}–{d.end})" in result.stdout
+
+
+@pytest.mark.slow
+def test_plain_abstention_lists_nearest_passages(
+    runner: CliRunner, seeds_engine: Engine, seeds_index_dir: Path
+) -> None:
+    expected = seeds_engine.ask(UNANSWERABLE)
+    assert expected.abstained
+    result = _ask(runner, SEEDS, seeds_index_dir, UNANSWERABLE)
+    assert result.exit_code == 0
+    out = result.stdout
+    assert out.startswith(
+        f"The sources don't answer this question (confidence {expected.confidence:.2f})."
+    )
+    assert "\nNearest passages:\n" in out
+    assert "Sources (" not in out
+    for i, c in enumerate(expected.related, start=1):
+        assert f"[{i}] {c.source} ¶{c.paragraph} (chars {c.start}–{c.end})" in out.splitlines()
+        assert _flat(c.quote) in _flat(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", [ANSWERED, UNANSWERABLE])
+def test_json_prints_exactly_one_object(
+    runner: CliRunner, seeds_engine: Engine, seeds_index_dir: Path, question: str
+) -> None:
+    result = _ask(runner, SEEDS, seeds_index_dir, "--json", question)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0]) == seeds_engine.ask(question).to_dict()
+
+
+@pytest.mark.slow
+def test_main_group_runs_ask(
+    runner: CliRunner, seeds_engine: Engine, seeds_index_dir: Path
+) -> None:
+    result = runner.invoke(
+        main,
+        ["ask", "--json", ANSWERED, "--corpus", str(SEEDS), "--index", str(seeds_index_dir)],
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == seeds_engine.ask(ANSWERED).to_dict()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_stdin_one_json_object_per_line(
+    runner: CliRunner, seeds_engine: Engine, seeds_index_dir: Path, newline: str
+) -> None:
+    questions = [ANSWERED, UNANSWERABLE, SHARED, "Who is the director of SOHR?"]
+    stdin = newline.join(questions) + newline
+    for args in (["--json", "-"], ["-"]):  # "-" implies --json
+        result = _ask(runner, SEEDS, seeds_index_dir, *args, stdin=stdin)
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        assert len(lines) == len(questions)
+        objects = [json.loads(line) for line in lines]
+        assert [o["question"] for o in objects] == questions
+        assert objects == [a.to_dict() for a in seeds_engine.ask_many(questions)]
+
+
+@pytest.mark.slow
+def test_stdin_bad_line_reports_in_place_and_fails(
+    runner: CliRunner, seeds_index_dir: Path
+) -> None:
+    stdin = f"{ANSWERED}\nwho\x07 rang?\n{UNANSWERABLE}\n"
+    result = _ask(runner, SEEDS, seeds_index_dir, "--json", "-", stdin=stdin)
+    assert result.exit_code == 1
+    _no_traceback(result)
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["question"] for o in objects] == [ANSWERED, "who\x07 rang?", UNANSWERABLE]
+    assert objects[1] == {
+        "question": "who\x07 rang?",
+        "error": "the question contains control characters",
+    }
+    assert "answer" in objects[0] and "answer" in objects[2]
+
+
+# ---------------------------------------------------------------- errors: one line, no traceback
+
+
+def _error_case(tmp_path: Path, case: str) -> Path:
+    if case == "seeds":
+        return SEEDS
+    corpus = tmp_path / "corpus"
+    if case == "file":
+        corpus.write_text("I am a file, not a folder.\n")
+    elif case == "no-txt":
+        corpus.mkdir()
+        (corpus / "article.md").write_text("Markdown is not read.\n")
+    elif case == "unreadable":
+        corpus.mkdir()
+        (corpus / "a.txt").write_bytes(b"\x00\x01binary")
+        (corpus / "b.txt").write_bytes("caf\xe9".encode("latin-1"))
+    return corpus
+
+
+ERRORS = [
+    pytest.param("", "seeds", "the question is empty", id="empty-question"),
+    pytest.param(" \t ", "seeds", "the question is empty", id="blank-question"),
+    pytest.param("who\x00?", "seeds", "the question contains control characters", id="control"),
+    pytest.param("w" * 1001, "seeds", "the question is longer than 1000 characters", id="long"),
+    pytest.param(ANSWERED, "missing", "does not exist — pass --corpus DIR", id="missing-corpus"),
+    pytest.param(ANSWERED, "file", "is not a folder — pass --corpus DIR", id="corpus-is-a-file"),
+    pytest.param(ANSWERED, "no-txt", "no .txt files in", id="no-txt-files"),
+    pytest.param(ANSWERED, "unreadable", "no readable UTF-8 .txt files in", id="no-readable-txt"),
+]
+
+
+@pytest.mark.parametrize("entry", ["ask", "qa ask"])
+@pytest.mark.parametrize(("question", "case", "message"), ERRORS)
+def test_errors_are_one_line(
+    runner: CliRunner, tmp_path: Path, question: str, case: str, message: str, entry: str
+) -> None:
+    corpus = _error_case(tmp_path, case)
+    args = [question, "--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    if entry == "ask":
+        result = runner.invoke(ask_command, args)
+    else:
+        result = runner.invoke(main, ["ask", *args])
+    assert result.exit_code == 1
+    _no_traceback(result)
+    assert result.stdout == ""
+    *before, last = result.stderr.splitlines()
+    assert last.startswith("Error: ")
+    assert message in last
+    if case == "unreadable":  # the skipped files are named, one warning line each
+        assert before[1:] == [
+            "warning: skipping a.txt: binary file",
+            "warning: skipping b.txt: not UTF-8",
+        ]
+        assert before[0].startswith("building the index for ")
+    else:
+        assert before == [], result.stderr
+    assert not (tmp_path / "index" / "current").exists()
+
+
+def test_missing_question_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(ask_command, [])
+    assert result.exit_code == 2
+    assert "Missing argument 'QUESTION'" in result.stderr
+
+
+# ---------------------------------------------------------------- corrupt indexes
+
+
+@pytest.fixture(scope="module")
+def small_index(
+    tmp_path_factory: pytest.TempPathFactory, onnx_encoder: OnnxEncoder
+) -> tuple[Path, Path]:
+    """Two seed articles and their index, built once with the real encoder."""
+    root = tmp_path_factory.mktemp("small")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in (SEED_002, SEED_003):
+        shutil.copy(SEEDS / name, corpus / name)
+    Engine.open(corpus, index_dir=root / "index", encoder=onnx_encoder)
+    return corpus, root / "index"
+
+
+def _copy_index(small_index: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path, Path]:
+    corpus, index = small_index
+    copy = tmp_path / "index"
+    shutil.copytree(index, copy, symlinks=True)
+    build = current_build(copy)
+    assert build is not None and build.is_relative_to(copy.resolve())
+    return corpus, copy, build
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("file", "content", "note"),
+    [
+        pytest.param("manifest.json", b"{ this is not json", "unreadable", id="manifest-garbage"),
+        pytest.param("manifest.json", b"", "unreadable", id="manifest-empty"),
+        pytest.param("manifest.json", b"\x89PNG\r\n\x1a\n\x00", "unreadable", id="manifest-binary"),
+        pytest.param("manifest.json", b"[]", "manifest", id="manifest-json-list"),
+        pytest.param("manifest.json", b"null", "manifest", id="manifest-json-null"),
+        pytest.param("index.faiss", None, "rebuilding", id="faiss-truncated"),
+        pytest.param("passages.jsonl", b"garbage\n", "rebuilding", id="passages-garbage"),
+    ],
+)
+def test_corrupt_index_is_rebuilt_with_a_note(
+    runner: CliRunner,
+    small_index: tuple[Path, Path],
+    tmp_path: Path,
+    file: str,
+    content: bytes | None,
+    note: str,
+) -> None:
+    corpus, index, build = _copy_index(small_index, tmp_path)
+    if content is None:
+        _truncate(build / file)
+    else:
+        (build / file).write_bytes(content)
+    question = "How many casualties were there over four days?"
+    result = _ask(runner, corpus, index, "--json", question)
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+    stderr = result.stderr.strip().splitlines()
+    assert len(stderr) == 1 and note in stderr[0], result.stderr
+    assert json.loads(result.stdout)["question"] == question
+    rebuilt = current_build(index)
+    assert rebuilt is not None and rebuilt != build
+    # and the next question is answered from the repaired index without another build
+    again = _ask(runner, corpus, index, "--json", question)
+    assert again.exit_code == 0 and again.stderr == ""
+    assert json.loads(again.stdout) == json.loads(result.stdout)
+
+
+@pytest.mark.slow
+def test_index_command_builds_then_reports_up_to_date(
+    runner: CliRunner, small_index: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, _ = small_index
+    args = ["index", "--json", "--corpus", str(corpus), "--index", str(tmp_path / "index")]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["built"] is True
+    assert report["counts"]["documents"] == 2
+    second = runner.invoke(main, args)
+    assert second.exit_code == 0
+    again = json.loads(second.stdout)
+    assert again["built"] is False and again["index"] == report["index"]
+    assert again["index_version"] == report["index_version"]
+    plain = runner.invoke(main, args[:1] + args[2:])
+    assert plain.exit_code == 0
+    assert plain.stdout.startswith("Up to date: ")
+    assert "2 documents" in plain.stdout
+
+
+# ---------------------------------------------------------------- import weight
+
+_MODULES = (
+    "import sys\n"
+    "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+    "{'torch', 'sentence_transformers', 'transformers'})\n"
+    "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
+)
+
+
+def _run_entry(entry: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\n"
+        f"sys.argv = {[entry, *args]!r}\n"
+        f"from qa.cli import {'ask_main as entry' if entry == 'ask' else 'main as entry'}\n"
+        "try:\n    entry()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
+        + _MODULES
+        + "sys.exit(code)\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, timeout=120
+    )
+
+
+def _heavy(stderr: str) -> str:
+    match = re.search(r"^HEAVY=(.*)$", stderr, re.MULTILINE)
+    assert match, stderr
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    ("entry", "args"),
+    [
+        ("ask", ["--help"]),
+        ("qa", ["--help"]),
+        ("qa", ["ask", "--help"]),
+        ("qa", ["index", "--help"]),
+        ("qa", ["--version"]),
+    ],
+)
+def test_help_does_not_import_torch(entry: str, args: list[str]) -> None:
+    proc = _run_entry(entry, args)
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage:" in proc.stdout or "version" in proc.stdout
+    assert _heavy(proc.stderr) == ""
+
+
+@pytest.mark.slow
+def test_answering_does_not_import_torch(seeds_index_dir: Path) -> None:
+    proc = _run_entry(
+        "ask", ["--json", ANSWERED, "--corpus", str(SEEDS), "--index", str(seeds_index_dir)]
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[0])["question"] == ANSWERED
+    assert _heavy(proc.stderr) == ""
