@@ -36,5 +36,8 @@ check: setup
 	$(BIN)/ruff check qa tests eval
 	$(BIN)/mypy qa
 
+bench: setup
+	$(BIN)/python -m eval.bench
+
 clean:
 	rm -rf index/*-*/ index/models eval/reports

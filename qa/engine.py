@@ -10,7 +10,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,11 @@ from qa.store import (
     new_build_dir,
     publish,
     read_manifest,
+    vector_index,
+    vector_policy,
+    write_offsets,
     write_passages,
+    write_vector_index,
 )
 from qa.text import terms
 from qa.types import Answer, Document, Paragraph, Passage
@@ -62,6 +66,8 @@ def check_question(question: str) -> str:
         raise QuestionRejected("the question must be a string")
     if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in question):
         raise QuestionRejected("the question contains control characters")
+    if any(unicodedata.category(c) == "Cs" for c in question):  # undecodable bytes, escaped
+        raise QuestionRejected("the question is not valid UTF-8 text")
     cleaned = " ".join(question.split())
     if not cleaned:
         raise QuestionRejected('the question is empty — ask something, e.g. ask "who …?"')
@@ -77,6 +83,7 @@ class BuildReport:
     reason: str
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage of the build
 
 
 # ---------------------------------------------------------------- building
@@ -92,6 +99,7 @@ def _settings(encoder: Encoder, chunk: ChunkSettings) -> dict[str, Any]:
             "max_seq_length": encoder.max_seq_length,
         },
         "chunking": chunk.to_dict(),
+        "vector_policy": vector_policy(),
     }
 
 
@@ -108,6 +116,8 @@ def stale_reason(
         return str(exc)
     if manifest.get("model") != encoder_meta or manifest.get("chunking") != chunk.to_dict():
         return "model or chunking settings changed"
+    if manifest.get("vector_policy") != vector_policy():
+        return "vector index settings changed"
     if manifest.get("package_version") != __version__:
         return "package version changed"
     if not corpus_unchanged(corpus, manifest["corpus"]["files"]):
@@ -115,25 +125,30 @@ def stale_reason(
     return None
 
 
-def _progress(total: int, desc: str) -> Any:
+def _progress(total: int, desc: str, unit: str = "text") -> Any:
     from tqdm import tqdm
 
     return tqdm(
         total=total,
         desc=desc,
-        unit="text",
+        unit=unit,
         disable=not sys.stderr.isatty(),
         file=sys.stderr,
         leave=False,
+        mininterval=0.5,
     )
 
 
-def _encode(encoder: Encoder, texts: Sequence[str], desc: str, batch: int = 64) -> np.ndarray:
+def _encode(encoder: Encoder, texts: Sequence[str], desc: str, chunk: int = 512) -> np.ndarray:
+    """Embed ``texts`` with a progress bar. Texts go to the encoder in order of length, so each
+    of its batches holds texts of similar length (little padding); rows come back in order."""
     out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     with _progress(len(texts), desc) as bar:
-        for lo in range(0, len(texts), batch):
-            out[lo : lo + batch] = encoder.encode(texts[lo : lo + batch])
-            bar.update(len(texts[lo : lo + batch]))
+        for lo in range(0, len(order), chunk):
+            idx = order[lo : lo + chunk]
+            out[idx] = encoder.encode([texts[i] for i in idx])
+            bar.update(len(idx))
     return out
 
 
@@ -172,15 +187,11 @@ def _paragraph_copies(
     return replace(passage, also_in=tuple(spans))
 
 
-def build_index(
-    corpus: Path, index_dir: Path, encoder: Encoder, chunk: ChunkSettings | None = None
-) -> BuildReport:
-    import bm25s
-    import faiss
-
-    chunk = chunk or ChunkSettings()
-    started = time.perf_counter()
-    state = corpus_state(corpus)
+def prepare_passages(
+    corpus: Path, encoder: Encoder, chunk: ChunkSettings
+) -> tuple[list[Document], list[Passage], dict[str, set[int]]]:
+    """Read, clean, de-duplicate and chunk the corpus: its documents, passages and the
+    paragraphs left out as duplicates (per file)."""
     docs = load_corpus(corpus)
     docs, skip = _dedup(docs)
     canonical_to_dups: dict[tuple[str, int], set[tuple[str, int]]] = {}
@@ -192,35 +203,59 @@ def build_index(
                 )
     by_name = {d.source: d for d in docs}
     passages: list[Passage] = []
-    for doc in docs:
-        passages += chunk_document(
-            doc,
-            chunk,
-            encoder.max_seq_length,
-            encoder.count_tokens,
-            skip.get(doc.source, set()),
-            len(passages),
-        )
+    with _progress(len(docs), "chunking", unit="file") as bar:
+        for doc in docs:
+            passages += chunk_document(
+                doc,
+                chunk,
+                encoder.max_seq_length,
+                encoder.count_tokens,
+                skip.get(doc.source, set()),
+                len(passages),
+            )
+            bar.update(1)
     passages = [_paragraph_copies(p, by_name, canonical_to_dups) for p in passages]
+    return docs, passages, skip
+
+
+def build_index(
+    corpus: Path, index_dir: Path, encoder: Encoder, chunk: ChunkSettings | None = None
+) -> BuildReport:
+    import bm25s
+
+    chunk = chunk or ChunkSettings()
+    started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def stage(name: str, since: float) -> float:
+        now = time.perf_counter()
+        stages[name] = round(now - since, 3)
+        return now
+
+    state = corpus_state(corpus)
+    docs, passages, skip = prepare_passages(corpus, encoder, chunk)
+    mark = stage("prepare", started)
 
     p_vecs = _encode(encoder, [p.text for p in passages], "embedding passages")
+    mark = stage("embed_passages", mark)
     sentences = [s for p in passages for s in p.sentences]
     s_vecs = _encode(encoder, [s.text for s in sentences], "embedding sentences")
+    mark = stage("embed_sentences", mark)
 
     settings = _settings(encoder, chunk)
     version = index_version({**settings, "corpus": corpus_hash(state), "package": __version__})
     with build_lock(index_dir):
         tmp = new_build_dir(index_dir)
-        dense = faiss.IndexFlatIP(encoder.dim)
-        if len(passages):
-            dense.add(p_vecs)
-        faiss.write_index(dense, str(tmp / "index.faiss"))
-        sentence_dense = faiss.IndexFlatIP(encoder.dim)
-        if len(sentences):
-            sentence_dense.add(s_vecs)
-        faiss.write_index(sentence_dense, str(tmp / "sentences.faiss"))
+        dense, dense_info = vector_index(p_vecs)
+        write_vector_index(dense, tmp / "index.faiss")
+        del dense, p_vecs  # at a million passages every copy counts
+        sentence_dense, sentence_info = vector_index(s_vecs)
+        write_vector_index(sentence_dense, tmp / "sentences.faiss")
+        del sentence_dense
         np.save(tmp / "sentences.npy", s_vecs)
-        write_passages(tmp / "passages.jsonl", passages)
+        mark = stage("vector_index", mark)
+        line_offsets = write_passages(tmp / "passages.jsonl", passages)
+        write_offsets(tmp / "offsets.npy", line_offsets, passages)
         tokenised = [terms(p.text) for p in passages]
         df = Counter(t for toks in tokenised for t in set(toks))
         n = max(1, len(passages))
@@ -229,6 +264,7 @@ def build_index(
         bm25 = bm25s.BM25()
         bm25.index(tokenised or [[""]], show_progress=False)
         bm25.save(str(tmp / "bm25"), show_progress=False)
+        mark = stage("lexical_index", mark)
         counts = {
             "documents": len(docs),
             "passages": len(passages),
@@ -242,9 +278,12 @@ def build_index(
             "index_version": version,
             "corpus": {"path": str(corpus.resolve()), "hash": corpus_hash(state), "files": state},
             "counts": counts,
+            "vector_index": {"passages": dense_info, "sentences": sentence_info},
+            "sources": sorted({p.source for p in passages}),
         }
         path = publish(index_dir, tmp, manifest)
-    return BuildReport(path, True, "built", counts, time.perf_counter() - started)
+        stage("publish", mark)
+    return BuildReport(path, True, "built", counts, time.perf_counter() - started, stages)
 
 
 # ---------------------------------------------------------------- answering
@@ -264,7 +303,7 @@ class Engine:
         self.store = store
         self.encoder = encoder
         self.index_version: str = store.manifest["index_version"]
-        self.texts = self._read_texts()
+        self.texts: Mapping[str, str] = CorpusTexts(corpus, store.sources)
         self.retriever = HybridRetriever(store)
         self.composer = Composer(store, self.texts, composer_settings or ComposerSettings.tuned())
 
@@ -294,32 +333,25 @@ class Engine:
             store = load(current_build(index_dir) or build)
         return cls(corpus, store, encoder, composer_settings)
 
-    def _read_texts(self) -> dict[str, str]:
-        texts = {}
-        for name in sorted({p.source for p in self.store.passages}):
-            text = decode(self.corpus / name)
-            if text is not None:
-                texts[name] = text
-        return texts
-
     def ask(self, question: str) -> Answer:
         return self.ask_many([question])[0]
 
     def ask_many(self, questions: Sequence[str]) -> list[Answer]:
+        """Answer several questions at once: one encoder batch and batched FAISS searches."""
         cleaned = [check_question(q) for q in questions]
         t0 = time.perf_counter()
         vectors = self.encoder.encode(cleaned)
         t1 = time.perf_counter()
+        hits = self.retriever.search_many(cleaned, vectors, k=self.composer.settings.passages)
+        t2 = time.perf_counter()
         out = []
-        for q, vec in zip(cleaned, vectors, strict=True):
-            r0 = time.perf_counter()
-            hits = self.retriever.search(q, vec, k=self.composer.settings.passages)
+        for q, vec, found in zip(cleaned, vectors, hits, strict=True):
             r1 = time.perf_counter()
-            answer = self.composer.compose(q, vec, hits, self.index_version)
+            answer = self.composer.compose(q, vec, found, self.index_version)
             r2 = time.perf_counter()
             timings = {
                 "embed": (t1 - t0) * 1000 / len(cleaned),
-                "retrieve": (r1 - r0) * 1000,
+                "retrieve": (t2 - t1) * 1000 / len(cleaned),
                 "compose": (r2 - r1) * 1000,
             }
             out.append(replace(answer, timings_ms={k: round(v, 3) for k, v in timings.items()}))
@@ -365,3 +397,32 @@ def ensure_index(
     if on_build:
         on_build(f"building the index for {corpus} ({reason})")
     return replace(build_index(corpus, index_dir, encoder, chunk), reason=reason)
+
+
+class CorpusTexts(Mapping[str, str]):
+    """The decoded text of each corpus file that has passages, read on first use and kept, so
+    opening an index of thousands of files reads none of them until a citation needs one."""
+
+    def __init__(self, corpus: Path, sources: Sequence[str]) -> None:
+        self._corpus = corpus
+        self._sources = frozenset(sources)
+        self._texts: dict[str, str | None] = {}
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._sources:
+            raise KeyError(name)
+        if name not in self._texts:
+            self._texts[name] = decode(self._corpus / name)
+        text = self._texts[name]
+        if text is None:
+            raise KeyError(name)
+        return text
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._sources and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._sources))
+
+    def __len__(self) -> int:
+        return len(self._sources)

@@ -2,11 +2,14 @@
 
 Three rankings of the passages are fused: FAISS inner product of the question with each passage,
 with each passage's best sentence (so one sharp sentence inside a long passage still surfaces),
-and BM25 over the passages' stemmed terms.
+and BM25 over the passages' stemmed terms. BM25 is scored from the saved sparse arrays with numpy
+(qa.store.SparseBM25); the top of each ranking is found with a partial sort, so a query costs
+the same whether the index holds a hundred passages or a million.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -16,6 +19,9 @@ from qa.store import StoredIndex
 from qa.text import terms
 
 RRF_K = 60  # the constant of reciprocal-rank fusion (Cormack et al., 2009)
+# Queries searched per FAISS call. Below faiss's BLAS threshold (20) an exact index scores each
+# query on its own, so batched answers are bit-identical to one-at-a-time answers.
+FAISS_BATCH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,38 +40,62 @@ def _ranked(scores: dict[int, float]) -> list[int]:
     return sorted(scores, key=lambda i: (-scores[i], i))
 
 
+def top_positive(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Rows of the ``depth`` highest positive scores, best first, ties by row: the same rows,
+    in the same order, as ``np.argsort(-scores, kind="stable")[:depth]`` without the zeros,
+    at the cost of a partial sort."""
+    rows = np.flatnonzero(scores > 0)
+    if len(rows) > depth:
+        values = scores[rows]
+        kth = np.partition(values, len(values) - depth)[len(values) - depth]
+        rows = rows[values >= kth]  # every row tied with the depth-th score stays in the race
+    order = np.lexsort((rows, -scores[rows]))
+    return rows[order][:depth]
+
+
 class HybridRetriever:
     def __init__(self, store: StoredIndex, depth: int = 50) -> None:
         self.store = store
         self.depth = depth
-        self._known = set(store.bm25.vocab_dict)
+        self._vocab = store.bm25.vocab
 
-    def _dense(self, vector: np.ndarray) -> tuple[dict[int, float], dict[int, float]]:
-        q = vector.reshape(1, -1).astype(np.float32)
-        sims, ids = self.store.dense.search(q, min(self.depth, self.store.dense.ntotal))
-        passages = {int(i): float(s) for i, s in zip(ids[0], sims[0], strict=True) if i >= 0}
-        sentences: dict[int, float] = {}
-        n = self.store.sentence_dense.ntotal
-        sims, ids = self.store.sentence_dense.search(q, min(self.depth * 2, n))
-        for i, s in zip(ids[0], sims[0], strict=True):
-            if i >= 0:
-                p = int(self.store.sentence_passage[i])
-                sentences[p] = max(sentences.get(p, -1.0), float(s))
-        return passages, sentences
+    def _dense_many(self, vectors: np.ndarray) -> list[tuple[dict[int, float], dict[int, float]]]:
+        store = self.store
+        q = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+        p_k = min(self.depth, store.dense.ntotal)
+        s_k = min(self.depth * 2, store.sentence_dense.ntotal)
+        out = []
+        for lo in range(0, len(q), FAISS_BATCH):
+            chunk = q[lo : lo + FAISS_BATCH]
+            p_sims, p_ids = store.dense.search(chunk, p_k)
+            s_sims, s_ids = store.sentence_dense.search(chunk, s_k)
+            for row in range(len(chunk)):
+                passages = {
+                    int(i): float(s) for i, s in zip(p_ids[row], p_sims[row], strict=True) if i >= 0
+                }
+                sentences: dict[int, float] = {}
+                for i, s in zip(s_ids[row], s_sims[row], strict=True):
+                    if i >= 0:
+                        p = int(store.sentence_passage[i])
+                        sentences[p] = max(sentences.get(p, -1.0), float(s))
+                out.append((passages, sentences))
+        return out
 
     def _lexical(self, query: str) -> dict[int, float]:
-        q_terms = [t for t in terms(query) if t in self._known]
-        if not q_terms:
+        ids = [self._vocab[t] for t in terms(query) if t in self._vocab]
+        if not ids:
             return {}
-        scores = self.store.bm25.get_scores(q_terms)
-        top = np.argsort(-scores, kind="stable")[: self.depth]
-        return {int(i): float(scores[i]) for i in top if scores[i] > 0}
+        scores = self.store.bm25.scores(ids)
+        return {int(i): float(scores[i]) for i in top_positive(scores, self.depth)}
 
-    def search(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
-        if not self.store.passages:
-            return []
-        dense, by_sentence = self._dense(vector)
-        lexical = self._lexical(query)
+    def _fuse(
+        self,
+        vector: np.ndarray,
+        dense: dict[int, float],
+        by_sentence: dict[int, float],
+        lexical: dict[int, float],
+        k: int,
+    ) -> list[Hit]:
         fused: dict[int, float] = {}
         for ranking in (dense, by_sentence, lexical):
             for rank, i in enumerate(_ranked(ranking)):
@@ -77,3 +107,16 @@ class HybridRetriever:
             for i, s in zip(missing, vecs @ vector, strict=True):
                 dense[i] = float(s)
         return [Hit(i, fused[i], dense[i], lexical.get(i, 0.0)) for i in best]
+
+    def search(self, query: str, vector: np.ndarray, k: int) -> list[Hit]:
+        return self.search_many([query], vector.reshape(1, -1), k)[0]
+
+    def search_many(self, queries: Sequence[str], vectors: np.ndarray, k: int) -> list[list[Hit]]:
+        """``search`` for several questions at once: one FAISS call per batch of questions."""
+        if not len(self.store.passages):
+            return [[] for _ in queries]
+        dense = self._dense_many(vectors)
+        return [
+            self._fuse(vec, d, s, self._lexical(q), k)
+            for q, vec, (d, s) in zip(queries, vectors, dense, strict=True)
+        ]

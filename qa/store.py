@@ -4,16 +4,24 @@
       current -> builds/<version>-<stamp>     symlink, replaced atomically (os.replace)
       builds/<version>-<stamp>/
         manifest.json      model + weights hash, dimension, chunking, corpus hashes, checksums
-        index.faiss        dense vectors of the passages (inner product over unit vectors)
+        index.faiss        dense vectors of the passages (inner product over unit vectors):
+                           exact IndexFlatIP when small, IndexIVFFlat when large (see below)
         sentences.faiss    the same for every passage sentence (sentence-level retrieval)
         sentences.npy      the sentence vectors again, memory-mapped for feature look-ups
         passages.jsonl     passages with their sentences' offsets and duplicate copies
+        offsets.npy        per passage: byte offset of its line in passages.jsonl and its first
+                           sentence row (one extra row for the totals), for lazy look-ups
         idf.json           inverse document frequency of every stemmed term
         bm25/              bm25s index over the passages' stemmed terms
       .lock                held while building, so two builders never race
 
 A build is written to ``builds/.tmp-*`` and only becomes visible when ``current`` points at it,
 so a crash mid-build leaves the previous index untouched.
+
+Loading is cheap whatever the size: the FAISS indexes are memory-mapped (IO_FLAG_MMAP_IFC), so
+are the sentence vectors and the BM25 arrays, and passages are decoded from passages.jsonl only
+when a query touches them. BM25 is scored at query time from bm25s's saved sparse arrays with
+numpy alone, so neither bm25s nor scipy is imported to answer.
 """
 
 from __future__ import annotations
@@ -22,13 +30,15 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
+import mmap
 import os
 import shutil
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import msgspec
 import numpy as np
@@ -37,9 +47,29 @@ from qa.corpus import list_sources
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.types import Passage, Sentence, Span
 
-FORMAT_VERSION = 2
-DATA_FILES = ("index.faiss", "sentences.faiss", "sentences.npy", "passages.jsonl", "idf.json")
-CHECKSUM_LIMIT = 512 * 1024 * 1024  # files larger than this are checked by size only at load
+FORMAT_VERSION = 3
+DATA_FILES = (
+    "index.faiss",
+    "sentences.faiss",
+    "sentences.npy",
+    "passages.jsonl",
+    "offsets.npy",
+    "idf.json",
+)
+# Files larger than this are checked by size only at load: hashing them on every start would
+# read the whole index and defeat memory-mapping (structural checks still catch truncation).
+CHECKSUM_LIMIT = 64 * 1024 * 1024
+
+# Vector index by size: exact search up to FLAT_MAX vectors; above, an inverted file of exact
+# vectors (IVF-Flat) with about 4·sqrt(n) lists, probing the fewest lists that reach
+# RECALL_TARGET recall@10 against exact search on probe queries. (HNSW was measured too: on
+# corpora full of near-duplicate passages its recall levelled off at 0.97-0.98, at 4-10 times
+# the latency of IVF at 0.99; see eval/PERFORMANCE.md.)
+FLAT_MAX = 50_000
+IVF_TRAIN_PER_LIST = 50  # k-means trains on this many vectors per list (faiss wants ≥ 39)
+NPROBE_STEPS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+RECALL_TARGET = 0.97  # on build-time probe queries; the benchmark checks ≥ 0.95 on real questions
+RECALL_PROBES = 200
 
 
 # ---------------------------------------------------------------- hashing
@@ -121,6 +151,8 @@ def new_build_dir(index_dir: Path) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     for stale in builds.glob(".tmp-*"):  # left by a crashed build
         shutil.rmtree(stale, ignore_errors=True)
+    for link in index_dir.glob(".current-*"):  # made by a publish killed before its swap
+        link.unlink(missing_ok=True)
     path = builds / f".tmp-{os.getpid()}-{time.time_ns()}"
     path.mkdir()
     return path
@@ -146,91 +178,288 @@ def publish(index_dir: Path, tmp: Path, manifest: dict[str, Any]) -> Path:
     if link_tmp.is_symlink():
         link_tmp.unlink()
     os.symlink(os.path.relpath(final, index_dir), link_tmp)
+    previous = current_build(index_dir)
     os.replace(link_tmp, index_dir / "current")
-    _prune(index_dir, keep=final)
+    _prune(index_dir, keep={final.resolve(), previous})
     return final
 
 
-def _prune(index_dir: Path, keep: Path) -> None:
-    """Remove older builds, but keep the one before ``keep`` for readers that still use it."""
-    builds = sorted(
-        (p for p in (index_dir / "builds").iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.stat().st_mtime_ns,
-    )
-    for old in [p for p in builds if p != keep][:-1]:
-        shutil.rmtree(old, ignore_errors=True)
+def _prune(index_dir: Path, keep: set[Path | None]) -> None:
+    """Remove every build but ``keep``: the new one and the one `current` pointed at before it,
+    for readers that still use it (a build a killed publish renamed but never linked goes too)."""
+    for old in (index_dir / "builds").iterdir():
+        if old.is_dir() and not old.name.startswith(".") and old.resolve() not in keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- writing
 
 
-def write_passages(path: Path, passages: list[Passage]) -> None:
+def _passage_row(p: Passage) -> dict[str, Any]:
     def spans(items: tuple[Span, ...]) -> list[list[Any]]:
         return [[s.source, s.paragraph, s.start, s.end] for s in items]
 
+    return {
+        "id": p.id,
+        "source": p.source,
+        "paragraph": p.paragraph,
+        "start": p.start,
+        "end": p.end,
+        "text": p.text,
+        "sentences": [[s.start, s.end, spans(s.also_in)] for s in p.sentences],
+        "also_in": spans(p.also_in),
+    }
+
+
+def write_passages(path: Path, passages: Sequence[Passage]) -> list[int]:
+    """One JSON object per line; returns the byte offset of every line, plus the file size."""
+    offsets = [0]
+    encoder = msgspec.json.Encoder()
     with path.open("wb") as fh:
         for p in passages:
-            row = {
-                "id": p.id,
-                "source": p.source,
-                "paragraph": p.paragraph,
-                "start": p.start,
-                "end": p.end,
-                "text": p.text,
-                "sentences": [[s.start, s.end, spans(s.also_in)] for s in p.sentences],
-                "also_in": spans(p.also_in),
-            }
-            fh.write(msgspec.json.encode(row) + b"\n")
+            line = encoder.encode(_passage_row(p)) + b"\n"
+            fh.write(line)
+            offsets.append(offsets[-1] + len(line))
+    return offsets
+
+
+def write_offsets(path: Path, line_offsets: Sequence[int], passages: Sequence[Passage]) -> None:
+    """offsets.npy: per passage its line's byte offset and its first sentence row (+ totals)."""
+    rows = np.zeros((len(passages) + 1, 2), dtype=np.int64)
+    rows[:, 0] = line_offsets
+    rows[1:, 1] = np.cumsum([len(p.sentences) for p in passages], dtype=np.int64)
+    np.save(path, rows)
+
+
+def vector_index(vectors: np.ndarray, flat_max: int | None = None) -> tuple[Any, dict[str, Any]]:
+    """A FAISS inner-product index over unit ``vectors``, chosen by size.
+
+    Up to ``flat_max`` (FLAT_MAX) vectors: exact IndexFlatIP. Above: IndexIVFFlat with
+    ``ivf_lists(n)`` lists, trained on a sample, with a direct map (so vectors can be looked up by
+    row) and nprobe raised step by step until recall@10 against exact search on probe queries
+    reaches RECALL_TARGET. The choice and the measured recall go into the manifest.
+    """
+    import faiss
+
+    n, dim = vectors.shape
+    if n <= (FLAT_MAX if flat_max is None else flat_max):
+        flat = faiss.IndexFlatIP(dim)
+        if n:
+            flat.add(vectors)
+        return flat, {"type": "flat", "vectors": n, "exact": True}
+    started = time.perf_counter()
+    lists = ivf_lists(n)
+    rng = np.random.default_rng(0)
+    sample = rng.choice(n, size=min(n, IVF_TRAIN_PER_LIST * lists), replace=False)
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = 0
+    index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
+    index.add(vectors)
+    index.make_direct_map()
+    built = time.perf_counter() - started
+    probes = probe_queries(vectors)
+    exact_scores, _ = faiss.knn(probes, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)
+    nprobe, recall = NPROBE_STEPS[-1], 0.0
+    for nprobe in NPROBE_STEPS:
+        index.nprobe = min(nprobe, lists)
+        _, ids = index.search(probes, 10)
+        recall = recall_at_k(vectors, probes, ids, exact_scores)
+        if recall >= RECALL_TARGET or nprobe >= lists:
+            break
+    info = {
+        "type": "ivf-flat",
+        "vectors": n,
+        "exact": False,
+        "lists": lists,
+        "nprobe": index.nprobe,
+        "probe_recall_at_10": round(recall, 4),
+        "probes": len(probes),
+        "trained_on": len(sample),
+        "build_seconds": round(built, 1),
+    }
+    return index, info
+
+
+def vector_policy() -> dict[str, Any]:
+    """What decides how vectors are indexed; recorded in the manifest, and a change rebuilds."""
+    return {
+        "flat_max": FLAT_MAX,
+        "ivf_lists": "4*sqrt(n), power of two",
+        "ivf_train_per_list": IVF_TRAIN_PER_LIST,
+        "recall_target": RECALL_TARGET,
+        "recall_probes": RECALL_PROBES,
+    }
+
+
+def ivf_lists(n: int) -> int:
+    """About 4·sqrt(n) inverted lists, as a power of two (64 … 65536)."""
+    return int(min(65536, max(64, 2 ** round(math.log2(4 * math.sqrt(n))))))
+
+
+def probe_queries(vectors: np.ndarray, count: int = RECALL_PROBES, seed: int = 0) -> np.ndarray:
+    """Queries for tuning nprobe: the normalised midpoints of random pairs of stored vectors,
+    so each lies between two documents rather than on one (like a question). On the benchmark's
+    corpora they are harder than the gold questions: tuned to 0.97 on them, the questions get
+    0.99."""
+    rng = np.random.default_rng(seed)
+    a = np.asarray(vectors[rng.integers(0, len(vectors), count)], dtype=np.float32)
+    b = np.asarray(vectors[rng.integers(0, len(vectors), count)], dtype=np.float32)
+    q = a + b
+    q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    return q
+
+
+def recall_at_k(
+    vectors: np.ndarray, queries: np.ndarray, found: np.ndarray, exact_scores: np.ndarray
+) -> float:
+    """Share of the returned ids that belong in the exact top k. A returned vector whose score
+    ties the exact k-th score counts: among equal scores any choice is right."""
+    k = exact_scores.shape[1]
+    hits = 0
+    for q, ids, kth in zip(queries, found, exact_scores[:, -1], strict=True):
+        ids = ids[ids >= 0]
+        if len(ids):
+            scores = np.asarray(vectors[np.sort(ids)], dtype=np.float32) @ q
+            hits += int(np.sum(scores >= kth - 1e-6))
+    return hits / (k * len(queries)) if len(queries) else 1.0
+
+
+def write_vector_index(index: Any, path: Path) -> None:
+    import faiss
+
+    faiss.write_index(index, str(path))
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _sentence_spans(items: list[list[Any]]) -> tuple[Span, ...]:
+    return tuple(Span(*c) for c in items)
+
+
+def _passage(r: dict[str, Any]) -> Passage:
+    base, text = r["start"], r["text"]
+    sents = tuple(
+        Sentence(
+            r["source"], r["paragraph"], s, e, text[s - base : e - base], _sentence_spans(copies)
+        )
+        for s, e, copies in r["sentences"]
+    )
+    return Passage(
+        r["id"],
+        r["source"],
+        r["paragraph"],
+        r["start"],
+        r["end"],
+        text,
+        sents,
+        _sentence_spans(r["also_in"]),
+    )
 
 
 def read_passages(path: Path) -> list[Passage]:
     decoder = msgspec.json.Decoder()
-    out = []
     with path.open("rb") as fh:
-        for line in fh:
-            r = decoder.decode(line)
-            base, text = r["start"], r["text"]
-            sents = tuple(
-                Sentence(
-                    r["source"],
-                    r["paragraph"],
-                    s,
-                    e,
-                    text[s - base : e - base],
-                    tuple(Span(*c) for c in copies),
-                )
-                for s, e, copies in r["sentences"]
-            )
-            out.append(
-                Passage(
-                    r["id"],
-                    r["source"],
-                    r["paragraph"],
-                    r["start"],
-                    r["end"],
-                    text,
-                    sents,
-                    tuple(Span(*c) for c in r["also_in"]),
-                )
-            )
-    return out
+        return [_passage(decoder.decode(line)) for line in fh]
 
 
-# ---------------------------------------------------------------- reading
+class PassageList(Sequence[Passage]):
+    """The passages of passages.jsonl, decoded on first use from a memory map (and cached), so
+    opening an index of a million passages costs nothing until a query touches them."""
+
+    def __init__(self, path: Path, line_offsets: np.ndarray, cache_size: int = 100_000) -> None:
+        self._offsets = np.asarray(line_offsets, dtype=np.int64)
+        self._path = path
+        self._decoder = msgspec.json.Decoder()
+        self._cache: dict[int, Passage] = {}
+        self._cache_size = cache_size
+        self._data: mmap.mmap | bytes = b""
+        if len(self._offsets) > 1 and self._offsets[-1] > 0:
+            with path.open("rb") as fh:
+                self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    def _decode(self, i: int) -> Passage:
+        lo, hi = int(self._offsets[i]), int(self._offsets[i + 1])
+        try:
+            return _passage(self._decoder.decode(self._data[lo:hi]))
+        except (msgspec.DecodeError, KeyError, TypeError, ValueError) as exc:
+            raise IndexCorrupt(f"passage {i} in {self._path} cannot be read ({exc})") from exc
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("passage index out of range")
+        p = self._cache.get(i)
+        if p is None:
+            p = self._decode(i)
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[i] = p
+        return p
+
+    def __iter__(self) -> Iterator[Passage]:
+        for i in range(len(self)):
+            yield self._cache.get(i) or self._decode(i)
+
+
+@dataclass(frozen=True)
+class SparseBM25:
+    """bm25s's saved index (CSC arrays: one column of precomputed scores per term), scored with
+    numpy exactly as bm25s's numpy backend does, without importing bm25s or scipy."""
+
+    vocab: dict[str, int]
+    data: np.ndarray  # score of each (term, passage) posting
+    indices: np.ndarray  # passage row of each posting
+    indptr: np.ndarray  # postings of term t: [indptr[t], indptr[t + 1])
+    num_docs: int
+
+    @classmethod
+    def load(cls, folder: Path) -> SparseBM25:
+        params = json.loads((folder / "params.index.json").read_text())
+        if params.get("method") in ("bm25l", "bm25+"):  # need a non-occurrence array
+            raise IndexMismatch(f"BM25 variant {params['method']} is not supported")
+        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
+        arrays = {
+            name: np.load(folder / f"{name}.csc.index.npy", mmap_mode="r")
+            for name in ("data", "indices", "indptr")
+        }
+        return cls(vocab, arrays["data"], arrays["indices"], arrays["indptr"], params["num_docs"])
+
+    def scores(self, term_ids: Sequence[int]) -> np.ndarray:
+        """BM25 score of every passage for the query terms (repeats count, as in bm25s)."""
+        out = np.zeros(self.num_docs, dtype=self.data.dtype)
+        for t in term_ids:
+            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+            out[self.indices[lo:hi]] += self.data[lo:hi]  # one posting per passage and term
+        return out
 
 
 @dataclass(frozen=True)
 class StoredIndex:
     path: Path
     manifest: dict[str, Any]
-    passages: list[Passage]
+    passages: Sequence[Passage]
     sentence_vectors: np.ndarray  # (n_sentences, dim), rows in passage order
     sentence_base: np.ndarray  # index of each passage's first sentence row
     dense: Any  # faiss.Index over passages
     sentence_dense: Any  # faiss.Index over sentences
     sentence_passage: np.ndarray  # passage row of each sentence row
-    bm25: Any  # bm25s.BM25
+    bm25: SparseBM25
     idf: dict[str, float]
+    sources: tuple[str, ...] = field(default=())  # corpus files that have passages
 
 
 def read_manifest(build: Path) -> dict[str, Any]:
@@ -238,6 +467,8 @@ def read_manifest(build: Path) -> dict[str, Any]:
         manifest: dict[str, Any] = json.loads((build / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
         raise IndexCorrupt(f"index manifest in {build} is unreadable ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt(f"index manifest in {build} is unreadable (not a JSON object)")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(f"index in {build} has another format version")
     return manifest
@@ -252,31 +483,46 @@ def verify_files(build: Path, manifest: dict[str, Any], full: bool = False) -> N
             raise IndexCorrupt(f"index file {name} fails its checksum")
 
 
-def load(build: Path) -> StoredIndex:
-    import bm25s
+def read_vector_index(path: Path) -> Any:
+    """A FAISS index memory-mapped from disk (zero-copy for flat and IVF indexes)."""
     import faiss
 
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
+
+
+def load(build: Path) -> StoredIndex:
     manifest = read_manifest(build)
     verify_files(build, manifest)
+    inconsistent = IndexCorrupt(f"index in {build} is inconsistent: rebuild it with qa index")
     try:
-        passages = read_passages(build / "passages.jsonl")
+        rows = np.load(build / "offsets.npy")
+        if rows.ndim != 2 or int(rows[-1, 0]) != (build / "passages.jsonl").stat().st_size:
+            raise inconsistent
+        passages = PassageList(build / "passages.jsonl", rows[:, 0])
         vectors = np.load(build / "sentences.npy", mmap_mode="r")
-        dense = faiss.read_index(str(build / "index.faiss"))
-        sentence_dense = faiss.read_index(str(build / "sentences.faiss"))
-        bm25 = bm25s.BM25.load(str(build / "bm25"), mmap=False, show_progress=False)
+        dense = read_vector_index(build / "index.faiss")
+        sentence_dense = read_vector_index(build / "sentences.faiss")
+        bm25 = SparseBM25.load(build / "bm25")
         idf = json.loads((build / "idf.json").read_text())
+        # the first and last rows must decode (the others are decoded when first used)
+        last_count = len(passages[-1].sentences) if len(passages) and passages[0] else 0
+    except IndexCorrupt:
+        raise
     except Exception as exc:  # any decoding failure of a checksummed file is corruption
         raise IndexCorrupt(f"index in {build} cannot be read ({exc})") from exc
-    counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
-    base = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
-    n_sent = int(counts.sum())
+    n = len(passages)
+    base = np.ascontiguousarray(rows[:-1, 1])
+    n_sent = int(rows[-1, 1])
     if (
-        dense.ntotal != len(passages)
+        dense.ntotal != n
         or vectors.shape[0] != n_sent
         or sentence_dense.ntotal != n_sent
+        or bm25.num_docs != max(n, 1)
+        or (n > 0 and int(base[-1]) + last_count != n_sent)
     ):
-        raise IndexCorrupt(f"index in {build} is inconsistent: rebuild it with qa index")
-    owner = np.repeat(np.arange(len(passages), dtype=np.int64), counts)
+        raise inconsistent
+    owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(rows[:, 1]))
+    sources = tuple(manifest.get("sources", ()))
     return StoredIndex(
-        build, manifest, passages, vectors, base, dense, sentence_dense, owner, bm25, idf
+        build, manifest, passages, vectors, base, dense, sentence_dense, owner, bm25, idf, sources
     )
