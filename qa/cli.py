@@ -89,8 +89,9 @@ def _ask_stream(corpus: Path | None, index: Path | None) -> None:
     """One question per stdin line → one JSON object per line, in order."""
     engine = None
     failed = False
-    for line in sys.stdin:
-        question = line.rstrip("\r\n")
+    for raw in sys.stdin.buffer:
+        # undecodable bytes survive as surrogates, which check_question rejects cleanly
+        question = raw.decode("utf-8", "surrogateescape").rstrip("\r\n")
         try:
             if engine is None:
                 engine = _open_engine(corpus, index)
@@ -99,7 +100,8 @@ def _ask_stream(corpus: Path | None, index: Path | None) -> None:
             if engine is None:
                 raise
             failed = True
-            click.echo(_dump({"question": question, "error": str(exc)}))
+            shown = question.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            click.echo(_dump({"question": shown, "error": str(exc)}))
     if failed:
         sys.exit(1)
 
@@ -300,23 +302,63 @@ def ask_main() -> None:
     default=None,
     help="Require 'Authorization: Bearer KEY' on the API (default: env QA_API_KEY; none).",
 )
+@click.option(
+    "--reload-interval",
+    type=click.FloatRange(min=0),
+    default=2.0,
+    show_default=True,
+    help="Seconds between checks for an index rebuilt by `qa index`, swapped in without a "
+    "restart; 0 turns this off.",
+)
 def serve_command(
-    host: str, port: int, corpus: Path | None, index: Path | None, api_key: str | None
+    host: str,
+    port: int,
+    corpus: Path | None,
+    index: Path | None,
+    api_key: str | None,
+    reload_interval: float,
 ) -> None:
     """Serve the chat page, POST /ask and an OpenAI-compatible /v1/chat/completions.
 
     The index is loaded (built first when needed) before the server starts listening; each
-    request then logs one JSON line with its timings to stderr.
+    request then logs one JSON line with its timings to stderr. On SIGTERM or Ctrl-C the server
+    stops accepting connections and finishes the requests in flight (for up to 30 s).
     """
 
     def serve() -> None:
         import uvicorn
 
-        from qa.server import create_app, log_to
+        from qa.server import Reload, create_app, log_to, reopen_rebuilt
 
         engine = _open_engine(corpus, index)
         log_to(sys.stderr)
-        app = create_app(lambda: engine, api_key=api_key or None)
-        uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
+        reload = Reload(reopen_rebuilt, reload_interval) if reload_interval > 0 else None
+        app = create_app(lambda: engine, api_key=api_key or None, reload=reload)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            access_log=False,
+            log_level="info",
+            server_header=False,
+            timeout_graceful_shutdown=30,
+        )
 
     _run(serve)
+
+
+@main.command("bench", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench_command(args: tuple[str, ...]) -> None:
+    """Run the performance benchmark (eval/bench.py): the straightforward approach and the
+    current code side by side; prints the table and saves eval/reports/bench.json.
+
+    Arguments go to the benchmark: `qa bench --only cold,inproc`, `qa bench --smoke`,
+    `qa bench -- --help` for all of them. See eval/PERFORMANCE.md.
+    """
+    import subprocess
+
+    project = Path(__file__).resolve().parent.parent
+    if not (project / "eval" / "bench.py").is_file():
+        raise click.ClickException("eval/bench.py is not here — run from a source checkout")
+    sys.exit(subprocess.call([sys.executable, "-m", "eval.bench", *args], cwd=project))

@@ -38,8 +38,9 @@ MAX_FILE_BYTES = 50_000_000
 # ---------------------------------------------------------------- reading files
 
 
-def list_sources(folder: Path) -> list[Path]:
-    """The corpus files: top-level ``*.txt`` regular files, symlinks only inside the folder."""
+def list_sources(folder: Path, warn: bool = False) -> list[Path]:
+    """The corpus files: top-level ``*.txt`` regular files, symlinks only inside the folder.
+    With ``warn``, each file left out is reported once (the indexer asks; quick checks don't)."""
     if not folder.exists():
         raise CorpusError(f"corpus folder {folder} does not exist — pass --corpus DIR")
     if not folder.is_dir():
@@ -52,11 +53,18 @@ def list_sources(folder: Path) -> list[Path]:
         if path.suffix.lower() != ".txt":
             continue
         real = path.resolve()
+        if path.is_symlink() and not real.exists():
+            if warn:
+                log.warning("skipping %s: broken symlink", path.name)
+            continue
         if path.is_symlink() and real.parent != root and root not in real.parents:
-            log.warning("skipping %s: symlink points outside the corpus", path.name)
+            if warn:
+                log.warning("skipping %s: symlink points outside the corpus", path.name)
             continue
         if real.is_file():
             found.append(path)
+        elif warn:
+            log.warning("skipping %s: not a regular file", path.name)
     if not found:
         raise CorpusError(f"no .txt files in {folder} — pass --corpus DIR")
     return found
@@ -88,7 +96,7 @@ def decode(path: Path) -> str | None:
 
 def load_corpus(folder: Path) -> list[Document]:
     docs = []
-    for path in list_sources(folder):
+    for path in list_sources(folder, warn=True):
         text = decode(path)
         if text is not None:
             docs.append(parse_document(path.name, text))

@@ -7,6 +7,12 @@ so the event loop never runs the encoder and concurrent requests share its batch
 OpenAI-style JSON bodies in one place (`exception_handlers`); each request leaves one JSON
 access-log line carrying its stage timings, which responses also return (`Server-Timing`, and
 `timings_ms` in the bodies).
+
+Hostile input never reaches the engine: bodies are capped (413), must be UTF-8 JSON of the
+documented shape (400), and questions are checked before they are queued. Every error status a
+route can return is in the OpenAPI schema with the body it carries. When the index is rebuilt on
+disk (`qa index` swaps the `current` link), a watcher opens the new build in a worker thread and
+swaps it in between batches: no request fails and none waits for the load.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import IO, Annotated, Any, Literal, Protocol
 
 import msgspec
 from litestar import Litestar, MediaType, Request, Response, get, post
@@ -44,6 +50,8 @@ from litestar.exceptions import (
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, Operation, SecurityScheme
+from litestar.params import Body
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -84,6 +92,7 @@ class Limits:
     max_question_chars: int = MAX_QUESTION_CHARS
     batch_window_s: float = 0.002  # questions arriving this close together share one batch
     max_batch: int = 32
+    max_pending: int = 1024  # questions waiting for the engine; beyond this: 503, retry later
 
 
 # ---------------------------------------------------------------- micro-batching
@@ -97,10 +106,12 @@ class Batcher:
         ask_many: Callable[[Sequence[str]], list[Answer]],
         window_s: float = 0.002,
         max_size: int = 32,
+        max_pending: int = 1024,
     ) -> None:
         self._ask_many = ask_many
         self._window_s = window_s
         self._max_size = max_size
+        self._max_pending = max_pending
         self._queue: asyncio.Queue[tuple[str, float, asyncio.Future[Answer]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.sizes: Counter[int] = Counter()  # batch size → how many batches had it
@@ -118,6 +129,11 @@ class Batcher:
     async def ask(self, question: str) -> Answer:
         if self._task is None or self._task.done():
             raise ServiceUnavailableException("the index is not loaded — retry shortly")
+        if self._queue.qsize() >= self._max_pending:
+            raise ServiceUnavailableException(
+                f"the server is busy ({self._queue.qsize()} questions waiting) — retry shortly",
+                headers={"Retry-After": "1"},
+            )
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((question, time.perf_counter(), future))
         return await future
@@ -201,6 +217,13 @@ class Service:
             raise ServiceUnavailableException("the index is not loaded yet — retry shortly")
         return self.engine, self.batcher
 
+    def ask_many(self, questions: Sequence[str]) -> list[Answer]:
+        """The batcher's call: whichever engine is current when the batch starts answers it all."""
+        engine = self.engine
+        if engine is None:
+            raise ServiceUnavailableException("the server is shutting down")
+        return engine.ask_many(questions)
+
 
 def _service(state: State) -> Service:
     svc: Service = state.qa
@@ -212,7 +235,10 @@ def _require_key(connection: ASGIConnection[Any, Any, Any, Any], __: BaseRouteHa
     if key is None:
         return
     scheme, _, given = connection.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), key):
+    # compared as the bytes sent (headers are decoded as latin-1): compare_digest refuses str
+    # with non-ASCII characters, which would turn a stray byte into a 500 instead of a 401
+    sent = given.strip().encode("latin-1", "replace")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent, key.encode("utf-8")):
         raise NotAuthorizedException(
             "missing or wrong API key — send the header 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
@@ -222,9 +248,53 @@ def _require_key(connection: ASGIConnection[Any, Any, Any, Any], __: BaseRouteHa
 # ---------------------------------------------------------------- bodies
 
 
+QUESTION_DOC = (
+    "At most `max_question_chars` (1000) characters once white space is collapsed; not empty, "
+    "no control characters."
+)
+
+
 class AskRequest(msgspec.Struct, forbid_unknown_fields=True):
+    question: Annotated[str, msgspec.Meta(description=QUESTION_DOC)]
+    history: Annotated[  # earlier user questions, oldest first
+        list[str],
+        msgspec.Meta(
+            description="Earlier user questions of the conversation, oldest first; fewer than "
+            "`max_messages` (64). Unusable ones are skipped."
+        ),
+    ] = msgspec.field(default_factory=list)
+
+
+class SpanBody(msgspec.Struct):
+    source: str
+    paragraph: int
+    start: int
+    end: int
+
+
+class CitationBody(msgspec.Struct):
+    """`Citation.to_dict()`: the quote is ``text[start:end]`` of the decoded source file."""
+
+    source: str
+    paragraph: int
+    start: int
+    end: int
+    quote: str
+    also_in: list[SpanBody]
+
+
+class AskResponse(msgspec.Struct):
+    """The `ask --json` object, plus the rewritten query of a follow-up and the stage timings."""
+
     question: str
-    history: list[str] = msgspec.field(default_factory=list)  # earlier user questions, oldest first
+    answer: str
+    abstained: bool
+    confidence: float
+    citations: list[CitationBody]
+    related: list[CitationBody]
+    index_version: str
+    timings_ms: dict[str, float]
+    rewritten_query: str | None = None  # present only when a follow-up was rewritten
 
 
 class ContentPart(msgspec.Struct):
@@ -245,8 +315,14 @@ class ChatMessage(msgspec.Struct):
 class ChatRequest(msgspec.Struct):
     """The OpenAI chat-completions request; sampling parameters are accepted and ignored."""
 
-    model: str
-    messages: list[ChatMessage]
+    model: Annotated[str, msgspec.Meta(description="The model id of GET /v1/models")]
+    messages: Annotated[
+        list[ChatMessage],
+        msgspec.Meta(
+            description="The conversation, oldest first: 1 to `max_messages` (64) messages, the "
+            "last one the user's question (see AskRequest.question for its limits)"
+        ),
+    ]
     stream: bool | None = False
 
 
@@ -269,8 +345,8 @@ class ChatCompletion(msgspec.Struct):
     model: str
     system_fingerprint: str
     choices: list[Choice]
-    citations: list[dict[str, Any]]  # Citation.to_dict(), as `ask --json` prints them
-    related: list[dict[str, Any]]  # nearest passages when the answer abstains
+    citations: list[CitationBody]  # as `ask --json` prints them
+    related: list[CitationBody]  # nearest passages when the answer abstains
     abstained: bool
     rewritten_query: str | None  # the standalone query searched, when a follow-up was rewritten
     timings_ms: dict[str, float]
@@ -297,8 +373,8 @@ class ChatChunk(msgspec.Struct, omit_defaults=True):
     model: str
     system_fingerprint: str
     choices: list[ChunkChoice]
-    citations: list[dict[str, Any]] | None = None
-    related: list[dict[str, Any]] | None = None
+    citations: list[CitationBody] | None = None
+    related: list[CitationBody] | None = None
     abstained: bool | None = None
     rewritten_query: str | None = None
     timings_ms: dict[str, float] | None = None
@@ -335,10 +411,57 @@ class ErrorBody(msgspec.Struct):
     error: ErrorDetail
 
 
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid request: not UTF-8 JSON, the wrong shape, or a rejected question",
+    401: "Missing or wrong API key (only when the server runs with --api-key)",
+    404: "Unknown model, source file or paragraph",
+    413: "Request body over the size limit",
+    500: "Internal error (details only in the server log)",
+    503: "The index is not loaded, the server is shutting down, or it is busy",
+}
+
+
+def _errors(*statuses: int) -> dict[int, ResponseSpec]:
+    """The documented error responses of a route: each carries an OpenAI-style `ErrorBody`."""
+    return {
+        status: ResponseSpec(
+            ErrorBody, description=_ERROR_DESCRIPTIONS[status], generate_examples=False
+        )
+        for status in statuses
+    }
+
+
+class _StreamingOperation(Operation):
+    """The chat operation: its 200 is JSON, or an SSE stream of `ChatChunk`s when ``stream``."""
+
+    def to_schema(self) -> dict[str, Any]:
+        schema = super().to_schema()
+        content = schema["responses"]["200"].setdefault("content", {})
+        content["text/event-stream"] = {  # before OpenAPI 3.2, `schema` describes one event
+            "schema": {
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                    "data": {
+                        "type": "string",
+                        "description": "A `chat.completion.chunk` as JSON (the last one carries "
+                        "the citations), then `[DONE]`",
+                    },
+                    "event": {"type": "string"},
+                },
+            }
+        }
+        return schema
+
+
+# Guarded routes: a bearer key is needed only when the server was started with one.
+BEARER: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+
+
 # ---------------------------------------------------------------- answering
 
 
-def _bad_request(message: str, param: str, code: str) -> ClientException:
+def _bad_request(message: str, param: str | None, code: str) -> ClientException:
     return ClientException(message, extra={"param": param, "code": code})
 
 
@@ -459,11 +582,50 @@ def _chunks(answer: Answer, head: dict[str, Any]) -> list[ChatChunk]:
 # ---------------------------------------------------------------- routes
 
 
+async def _parse_body(request: Request[Any, Any, Any]) -> None:
+    """Check and parse the JSON body before the handler does, where its failures can be told
+    apart: the decoder raises UnicodeDecodeError for bytes that are not UTF-8 and RecursionError
+    for deeply nested arrays, which litestar would let through as 500s. Reading the body enforces
+    the size limit (413); the parsed body is cached for the handler, and invalid JSON is left to
+    the handler's own parse, which reports it as a 400."""
+    body = await request.body()
+    if not body.strip():
+        raise _bad_request(
+            "the request body is empty — send a JSON object", None, "invalid_request"
+        )
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _bad_request(
+            f"the request body is not valid UTF-8 (byte {exc.start}) — send UTF-8 JSON",
+            None,
+            "invalid_encoding",
+        ) from None
+    try:
+        await request.json()
+    except RecursionError:
+        raise _bad_request(
+            "the request body is nested too deeply to be a request", None, "invalid_request"
+        ) from None
+    except SerializationException:
+        pass
+
+
 @post(
     "/v1/chat/completions",
     status_code=200,
     guards=[_require_key],
-    responses={200: ResponseSpec(ChatCompletion, description="the answer (or an SSE stream)")},
+    before_request=_parse_body,
+    security=BEARER,
+    operation_class=_StreamingOperation,
+    responses={
+        200: ResponseSpec(
+            ChatCompletion,
+            description="The answer; with `stream: true`, an SSE stream of chunks",
+            generate_examples=False,
+        ),
+        **_errors(400, 401, 404, 413, 500, 503),
+    },
 )
 async def chat_completions(data: ChatRequest, request: Request[Any, Any, Any]) -> Response[Any]:
     """OpenAI chat completions: the answer with [n] markers, the citations beside it."""
@@ -496,13 +658,18 @@ async def chat_completions(data: ChatRequest, request: Request[Any, Any, Any]) -
     return Response(completion, headers=headers)
 
 
-@get("/v1/models", guards=[_require_key])
+@get("/v1/models", guards=[_require_key], security=BEARER, responses=_errors(401))
 async def list_models(state: State) -> ModelList:
     svc = _service(state)
     return ModelList("list", [ModelCard(svc.model_id, "model", svc.created, "qa-cite")])
 
 
-@get("/v1/models/{model:str}", guards=[_require_key])
+@get(
+    "/v1/models/{model:str}",
+    guards=[_require_key],
+    security=BEARER,
+    responses=_errors(400, 401, 404),
+)
 async def get_model(model: str, state: State) -> ModelCard:
     svc = _service(state)
     if model != svc.model_id:
@@ -513,8 +680,21 @@ async def get_model(model: str, state: State) -> ModelCard:
     return ModelCard(svc.model_id, "model", svc.created, "qa-cite")
 
 
-@post("/ask", status_code=200, guards=[_require_key])
-async def ask(data: AskRequest, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+@post(
+    "/ask",
+    status_code=200,
+    guards=[_require_key],
+    before_request=_parse_body,
+    security=BEARER,
+    responses={
+        200: ResponseSpec(AskResponse, description="The cited answer", generate_examples=False),
+        **_errors(400, 401, 413, 500, 503),
+    },
+)
+async def ask(
+    data: Annotated[AskRequest, Body(schema_extra={"additionalProperties": False})],
+    request: Request[Any, Any, Any],
+) -> Response[dict[str, Any]]:
     """The `ask --json` object; plus `rewritten_query` for a rewritten follow-up, and timings."""
     limits = _service(request.app.state).limits
     if len(data.history) + 1 > limits.max_messages:
@@ -531,7 +711,13 @@ async def ask(data: AskRequest, request: Request[Any, Any, Any]) -> Response[dic
     return Response(body, headers={"Server-Timing": server_timing(answer.timings_ms)})
 
 
-@get("/sources/{source:str}/{paragraph:int}", guards=[_require_key], sync_to_thread=True)
+@get(
+    "/sources/{source:str}/{paragraph:int}",
+    guards=[_require_key],
+    sync_to_thread=True,
+    security=BEARER,
+    responses=_errors(400, 401, 404, 503),
+)
 def source_paragraph(source: str, paragraph: int, state: State) -> SourceParagraph:
     """A paragraph of a corpus file with its offsets; only files of the index, by exact name."""
     engine, _ = _service(state).ready()
@@ -544,7 +730,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/readyz")
+@get("/readyz", responses=_errors(503))
 async def readyz(state: State) -> dict[str, Any]:
     engine, _ = _service(state).ready()
     return {"status": "ready", "index_version": engine.index_version, "sources": len(engine.texts)}
@@ -620,14 +806,16 @@ def _on_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     elif isinstance(exc, ValidationException) and exc.extra:
         first = exc.extra[0] if isinstance(exc.extra[0], dict) else {}
         detail = first.get("message")
-        message = f"invalid request body: {detail}" if detail else "invalid request body"
         param = first.get("key") if first.get("key") != "data" else None
+        message = f"invalid request body: {detail}" if detail else "invalid request body"
+        if param and f"`{param}`" not in message:
+            message += f" (at `{param}`)"
     elif isinstance(exc.__cause__, SerializationException):
         message = f"the request body is not valid JSON: {exc.detail}"
     if status == 413:
         limit = _service(request.app.state).limits.max_body_bytes
         message = f"the request body is larger than {limit} bytes"
-    if status >= 500:
+    if status >= 500 and status != 503:  # 503s (busy, starting, stopping) are expected
         log.error("%s %s: %s", request.method, request.url.path, exc.detail)
     return _error(status, message, param, code, exc.headers)
 
@@ -661,6 +849,8 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = [*message.get("headers", ()), (b"x-content-type-options", b"nosniff")]
+                message = {**message, "headers": headers}  # type: ignore[typeddict-item]
             await send(message)
 
         try:
@@ -688,6 +878,62 @@ def log_to(stream: IO[str] = sys.stderr) -> None:
         logger.propagate = False
 
 
+# ---------------------------------------------------------------- index reloading
+
+
+@dataclass(frozen=True)
+class Reload:
+    """How the server notices a rebuilt index: every ``interval_s``, ``check(engine)`` runs in a
+    worker thread and returns a freshly opened engine when the index on disk is no longer the one
+    ``engine`` serves, else None."""
+
+    check: Callable[[AnswerEngine], AnswerEngine | None]
+    interval_s: float = 2.0
+
+
+def reopen_rebuilt(engine: AnswerEngine) -> AnswerEngine | None:
+    """For `qa.engine.Engine`: an engine over the build that ``current`` points at, when it is not
+    the one ``engine`` has open. Only loads (never builds); the encoder is shared, so a swap costs
+    little more than memory-mapping the new files. The old build stays on disk for the batch still
+    reading it (`qa.store` keeps the previous build), and its memory maps outlive a prune."""
+    from qa.engine import Engine
+    from qa.store import current_build, load
+
+    if not isinstance(engine, Engine):
+        return None
+    loaded = engine.store.path
+    build = current_build(loaded.parent.parent)
+    if build is None or build == loaded:
+        return None
+    return Engine(engine.corpus, load(build), engine.encoder, engine.composer.settings)
+
+
+async def _watch(svc: Service, reload: Reload) -> None:
+    """Swap in rebuilt indexes until cancelled; a build that fails to open is logged once and the
+    current engine keeps answering."""
+    failed: str | None = None
+    while True:
+        await asyncio.sleep(reload.interval_s)
+        engine = svc.engine
+        if engine is None:
+            continue
+        try:
+            fresh = await sync_to_thread(reload.check, engine)
+        except Exception as exc:
+            if str(exc) != failed:
+                log.warning(
+                    "a rebuilt index cannot be opened (%s) — still serving index %s",
+                    exc,
+                    engine.index_version,
+                )
+            failed = str(exc)
+            continue
+        failed = None
+        if fresh is not None and svc.engine is engine:
+            svc.engine = fresh
+            log.info("index %s swapped in (was %s)", fresh.index_version, engine.index_version)
+
+
 # ---------------------------------------------------------------- the app
 
 
@@ -699,28 +945,41 @@ def create_app(
     api_key: str | None = None,
     limits: Limits | None = None,
     model_id: str = MODEL_ID,
+    reload: Reload | None = None,
 ) -> Litestar:
     """The litestar app. The engine comes from ``engine_factory``, or is opened for ``corpus``
-    and ``index`` (building the index when needed), once, at start-up."""
+    and ``index`` (building a missing, stale or corrupt index first, with a log line saying why),
+    once, at start-up. With ``reload``, a rebuilt index is swapped in while the server runs."""
     limits = limits or Limits()
 
     def open_engine() -> AnswerEngine:
         from qa.engine import DEFAULT_CORPUS, Engine
 
-        return Engine.open(corpus or DEFAULT_CORPUS, index)
+        return Engine.open(corpus or DEFAULT_CORPUS, index, on_build=log.warning)
 
     factory = engine_factory or open_engine
     svc = Service(limits, model_id, api_key)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        engine = await sync_to_thread(factory)
-        async with Batcher(engine.ask_many, limits.batch_window_s, limits.max_batch) as batcher:
-            svc.engine, svc.batcher = engine, batcher
-            try:
-                yield
-            finally:
-                svc.engine = svc.batcher = None
+        # uvicorn drains in-flight requests before this exits, so the batcher outlives them
+        svc.engine = await sync_to_thread(factory)
+        try:
+            batcher = Batcher(
+                svc.ask_many, limits.batch_window_s, limits.max_batch, limits.max_pending
+            )
+            async with batcher:
+                svc.batcher = batcher
+                watcher = asyncio.create_task(_watch(svc, reload)) if reload else None
+                try:
+                    yield
+                finally:
+                    if watcher is not None:
+                        watcher.cancel()
+                        with suppress(asyncio.CancelledError):
+                            await watcher
+        finally:
+            svc.engine = svc.batcher = None
 
     app = Litestar(
         route_handlers=[
@@ -746,6 +1005,15 @@ def create_app(
             version=__version__,
             description="Cited extractive answers over a folder of articles.",
             render_plugins=[JsonRenderPlugin()],  # no UI pages: they load scripts from CDNs
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="Required when the server runs with --api-key",
+                    )
+                }
+            ),
         ),
         debug=False,
         logging_config=None,  # logging is set up at the edge (`qa serve`), not by the app
