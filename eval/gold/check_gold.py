@@ -16,6 +16,7 @@ appears (SQuAD-normalised, on token boundaries) in at least one of its
 evidence quotes.  Prints counts per tag and split; exits 1 on any error.
 Stdlib only.
 """
+
 import json
 import os
 import re
@@ -24,14 +25,31 @@ import unicodedata
 from collections import Counter
 
 TAGS = {
-    "who", "what", "when", "where", "why", "how", "number", "date",
-    "paraphrase", "lexical", "duplicate", "multi-sentence",
-    "unanswerable", "offtopic", "ontopic-missing",
+    "who",
+    "what",
+    "when",
+    "where",
+    "why",
+    "how",
+    "number",
+    "date",
+    "paraphrase",
+    "lexical",
+    "duplicate",
+    "multi-sentence",
+    "unanswerable",
+    "offtopic",
+    "ontopic-missing",
 }
 SPLITS = {"dev", "test"}
 REQUIRED = {
-    "id": str, "question": str, "answerable": bool, "answers": list,
-    "evidence": list, "tags": list, "split": str,
+    "id": str,
+    "question": str,
+    "answerable": bool,
+    "answers": list,
+    "evidence": list,
+    "tags": list,
+    "split": str,
 }
 
 
@@ -43,10 +61,7 @@ def normalize(s):
     not replaced, exactly as in the SQuAD evaluation script.
     """
     s = s.lower()
-    s = "".join(
-        ch for ch in s
-        if not unicodedata.category(ch).startswith(("P", "S"))
-    )
+    s = "".join(ch for ch in s if not unicodedata.category(ch).startswith(("P", "S")))
     s = re.sub(r"\b(a|an|the)\b", " ", s)
     return " ".join(s.split())
 
@@ -122,37 +137,39 @@ def check_file(gold_path, corpus_dir):
                 errors.append(f"{where}: answerable needs 1-4 answers")
             if not evidence:
                 errors.append(f"{where}: answerable needs evidence")
-            if "unanswerable" in tags or "offtopic" in tags \
-                    or "ontopic-missing" in tags:
+            if "unanswerable" in tags or "offtopic" in tags or "ontopic-missing" in tags:
                 errors.append(f"{where}: answerable but tagged unanswerable")
         else:
             if answers or evidence:
-                errors.append(
-                    f"{where}: unanswerable must have empty answers/evidence")
+                errors.append(f"{where}: unanswerable must have empty answers/evidence")
             if "unanswerable" not in tags:
                 errors.append(f"{where}: unanswerable lacks tag")
             if ("offtopic" in tags) == ("ontopic-missing" in tags):
-                errors.append(f"{where}: unanswerable needs exactly one of "
-                              "offtopic / ontopic-missing")
+                errors.append(
+                    f"{where}: unanswerable needs exactly one of offtopic / ontopic-missing"
+                )
         quotes = []
         for i, ev in enumerate(evidence):
-            if not (isinstance(ev, dict) and set(ev) == {"source", "quote"}
-                    and isinstance(ev["source"], str)
-                    and isinstance(ev["quote"], str)):
-                errors.append(f"{where}: evidence[{i}] must be "
-                              "{source: str, quote: str}")
+            if not (
+                isinstance(ev, dict)
+                and set(ev) == {"source", "quote"}
+                and isinstance(ev["source"], str)
+                and isinstance(ev["quote"], str)
+            ):
+                errors.append(f"{where}: evidence[{i}] must be {{source: str, quote: str}}")
                 continue
             text = corpus_text(ev["source"])
             if text is None:
-                errors.append(f"{where}: evidence[{i}] unknown source "
-                              f"{ev['source']!r}")
+                errors.append(f"{where}: evidence[{i}] unknown source {ev['source']!r}")
                 continue
             if not ev["quote"].strip():
                 errors.append(f"{where}: evidence[{i}] empty quote")
             elif ev["quote"] not in text:
-                errors.append(f"{where}: evidence[{i}] quote not an exact "
-                              f"substring of {ev['source']}: "
-                              f"{ev['quote'][:80]!r}")
+                errors.append(
+                    f"{where}: evidence[{i}] quote not an exact "
+                    f"substring of {ev['source']}: "
+                    f"{ev['quote'][:80]!r}"
+                )
             quotes.append(" " + normalize(ev["quote"]) + " ")
         for a in answers:
             if not isinstance(a, str) or not normalize(a):
@@ -160,17 +177,13 @@ def check_file(gold_path, corpus_dir):
                 continue
             na = " " + normalize(a) + " "
             if not any(na in q for q in quotes):
-                errors.append(f"{where}: answer {a!r} not in any evidence "
-                              "quote")
-        if len(set(map(normalize, [a for a in answers if isinstance(a, str)]))) \
-                != len(answers):
+                errors.append(f"{where}: answer {a!r} not in any evidence quote")
+        if len(set(map(normalize, [a for a in answers if isinstance(a, str)]))) != len(answers):
             errors.append(f"{where}: duplicate answers after normalisation")
         if "duplicate" in tags:
-            srcs = {ev.get("source", "")[:3] for ev in evidence
-                    if isinstance(ev, dict)}
+            srcs = {ev.get("source", "")[:3] for ev in evidence if isinstance(ev, dict)}
             if not {"000", "001"} <= srcs:
-                errors.append(f"{where}: tagged duplicate but evidence not "
-                              "in both 000 and 001")
+                errors.append(f"{where}: tagged duplicate but evidence not in both 000 and 001")
         if "multi-sentence" in tags and not obj["answerable"]:
             errors.append(f"{where}: multi-sentence on unanswerable")
         split_counts[obj["split"]] += 1
@@ -179,12 +192,13 @@ def check_file(gold_path, corpus_dir):
             tag_split[(t, obj["split"])] += 1
     # report
     print(f"== {gold_path}  ({n} questions; corpus {corpus_dir})")
-    print(f"   split: " + ", ".join(f"{s}={split_counts[s]}"
-                                     for s in sorted(SPLITS)))
+    print("   split: " + ", ".join(f"{s}={split_counts[s]}" for s in sorted(SPLITS)))
     print(f"   {'tag':<16}{'total':>6}{'%':>7}{'dev':>6}{'test':>6}")
     for t in sorted(tag_counts, key=lambda t: (-tag_counts[t], t)):
-        print(f"   {t:<16}{tag_counts[t]:>6}{100*tag_counts[t]/max(n,1):>6.1f}%"
-              f"{tag_split[(t,'dev')]:>6}{tag_split[(t,'test')]:>6}")
+        print(
+            f"   {t:<16}{tag_counts[t]:>6}{100 * tag_counts[t] / max(n, 1):>6.1f}%"
+            f"{tag_split[(t, 'dev')]:>6}{tag_split[(t, 'test')]:>6}"
+        )
     ans = n - tag_counts["unanswerable"]
     print(f"   answerable={ans} unanswerable={tag_counts['unanswerable']}")
     for e in errors:
@@ -198,7 +212,7 @@ def main(argv):
         print(__doc__)
         return 2
     total = 0
-    for gold, corpus in zip(argv[1::2], argv[2::2]):
+    for gold, corpus in zip(argv[1::2], argv[2::2], strict=True):
         total += len(check_file(gold, corpus))
     return 1 if total else 0
 
