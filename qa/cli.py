@@ -354,7 +354,7 @@ def bench_command(args: tuple[str, ...]) -> None:
     current code side by side; prints the table and saves eval/reports/bench.json.
 
     Arguments go to the benchmark: `qa bench --only cold,inproc`, `qa bench --smoke`,
-    `qa bench -- --help` for all of them. See eval/PERFORMANCE.md.
+    `qa bench -- --help` for all of them. See the README, "Performance".
     """
     import subprocess
 

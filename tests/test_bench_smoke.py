@@ -1,6 +1,6 @@
 """The performance work: the fast paths give the same results as the straightforward ones the
 benchmark compares them with (eval/bench_baseline.py), and the benchmark itself runs (a smoke run at
-tiny sizes; the real run is `python -m eval.bench`, see eval/PERFORMANCE.md)."""
+tiny sizes; the real run is `python -m eval.bench`, see the README, "Performance")."""
 
 from __future__ import annotations
 
