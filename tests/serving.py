@@ -115,3 +115,13 @@ def in_thread(app: Any) -> Iterator[tuple[str, uvicorn.Server]]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def ask_in_page(page: Any, question: str) -> dict[str, Any]:
+    """In the chat page: type the question, send it with Enter; return the /ask JSON received."""
+    page.fill("#question", question)
+    with page.expect_response(lambda r: r.url.endswith("/ask")) as info:
+        page.press("#question", "Enter")
+    body: dict[str, Any] = info.value.json()
+    page.wait_for_selector(".msg.pending", state="detached")
+    return body

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from litestar import Litestar
 from playwright.sync_api import Browser, Page, sync_playwright
+from serving import ask_in_page
 from test_server import MODELS, SEEDS, running
 
 from qa.engine import Engine
@@ -70,14 +70,7 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
     assert problems == [], "the page logged errors"
 
 
-def ask(page: Page, question: str) -> dict[str, Any]:
-    """Type the question, send it with Enter; return the /ask JSON the page received."""
-    page.fill("#question", question)
-    with page.expect_response(lambda r: r.url.endswith("/ask")) as info:
-        page.press("#question", "Enter")
-    body: dict[str, Any] = info.value.json()
-    page.wait_for_selector(".msg.pending", state="detached")
-    return body
+ask = ask_in_page
 
 
 def flat(text: str) -> str:

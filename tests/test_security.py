@@ -9,7 +9,6 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import openai
@@ -18,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from fakes import SEEDS, TINY_CORPUS, HashingEncoder, write_corpus
 from playwright.sync_api import Page, expect, sync_playwright
-from serving import Served, in_thread, qa_serve
+from serving import Served, ask_in_page, in_thread, qa_serve
 from test_browser import ARGS, CHROMIUM
 
 from qa.cli import main
@@ -279,13 +278,7 @@ def chromium_page(hostile_url: str) -> Iterator[Page]:
         browser.close()
 
 
-def _ask(page: Page, question: str) -> dict[str, Any]:
-    page.fill("#question", question)
-    with page.expect_response(lambda r: r.url.endswith("/ask")) as info:
-        page.press("#question", "Enter")
-    body: dict[str, Any] = info.value.json()
-    page.wait_for_selector(".msg.pending", state="detached")
-    return body
+_ask = ask_in_page
 
 
 @pytest.mark.slow

@@ -11,7 +11,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,10 +21,10 @@ from typing import Any
 import httpx
 import openai
 import pytest
-import uvicorn
 from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import TestClient
+from serving import in_thread
 
 from qa.cli import main
 from qa.engine import Engine
@@ -51,23 +50,9 @@ QUESTIONS = [
 
 @contextmanager
 def running(app: Litestar) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yield its base URL."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
-    )
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    """Serve ``app`` on 127.0.0.1 (a free port) in a thread; yield its base URL."""
+    with in_thread(app) as (url, _):
+        yield url
 
 
 @pytest.fixture(scope="module")
