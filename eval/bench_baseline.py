@@ -169,16 +169,9 @@ class BaselineEngine:
         return [self.ask(q) for q in questions]
 
     def paragraph(self, source: str, number: int) -> Any:
-        from qa.corpus import split_paragraphs
-        from qa.errors import NotFound
+        from qa.engine import paragraph_of
 
-        text = self.texts.get(source)
-        if text is None:
-            raise NotFound(f"no source named {source!r} in this corpus")
-        paras = split_paragraphs(source, text)
-        if not 1 <= number <= len(paras):
-            raise NotFound(f"{source} has no paragraph {number}")
-        return paras[number - 1]
+        return paragraph_of(self.texts, source, number)
 
 
 def open_baseline(corpus: Path, index: Path | None = None) -> BaselineEngine:

@@ -343,17 +343,21 @@ def copies_of(
     """Where a sentence of a canonical paragraph stands in its duplicate paragraphs: the same
     sentence when it is there (after normalisation), else the whole duplicate paragraph."""
     key = normalize(sentence.text)
+    wanted = sorted(paragraph_ids)
+    sources = {source for source, _ in wanted}
+    by_name = {doc.source: doc for doc in others if doc.source in sources}
     spans = []
-    for doc in others:
-        for p in doc.paragraphs:
-            if (p.source, p.number) not in paragraph_ids:
-                continue
-            match = next(
-                (s for s in doc.sentences if s.paragraph == p.number and normalize(s.text) == key),
-                None,
-            )
-            if match is not None:
-                spans.append(Span(p.source, p.number, match.start, match.end))
-            else:
-                spans.append(Span(p.source, p.number, p.start, p.end))
+    for source, number in wanted:
+        doc = by_name.get(source)
+        if doc is None or not 1 <= number <= len(doc.paragraphs):
+            continue
+        p = doc.paragraphs[number - 1]  # paragraphs are numbered 1, 2, 3 … in order
+        match = next(
+            (s for s in doc.sentences if s.paragraph == number and normalize(s.text) == key),
+            None,
+        )
+        if match is not None:
+            spans.append(Span(p.source, p.number, match.start, match.end))
+        else:
+            spans.append(Span(p.source, p.number, p.start, p.end))
     return spans

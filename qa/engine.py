@@ -44,7 +44,7 @@ from qa.store import (
     write_vector_index,
 )
 from qa.text import terms
-from qa.types import Answer, Document, Paragraph, Passage
+from qa.types import Answer, Document, Paragraph, Passage, Span
 
 log = logging.getLogger("qa")
 
@@ -152,36 +152,37 @@ def _encode(encoder: Encoder, texts: Sequence[str], desc: str, chunk: int = 512)
     return out
 
 
-def _dedup(docs: list[Document]) -> tuple[list[Document], dict[str, set[int]]]:
-    """Attach copies to canonical sentences; return the paragraphs to skip per file."""
+Key = tuple[str, int]  # (source, paragraph number)
+
+
+def _dedup(
+    docs: list[Document],
+) -> tuple[list[Document], dict[str, set[int]], dict[Key, list[Key]]]:
+    """Attach copies to canonical sentences. Returns the documents, the duplicate paragraphs to
+    skip per file, and each canonical paragraph's copies."""
     canonical = find_duplicates(docs)
     skip: dict[str, set[int]] = {}
-    copies: dict[tuple[str, int], set[tuple[str, int]]] = {}
-    for dup, canon in canonical.items():
+    copies: dict[Key, list[Key]] = {}
+    for dup, canon in sorted(canonical.items()):
         skip.setdefault(dup[0], set()).add(dup[1])
-        copies.setdefault(canon, set()).add(dup)
+        copies.setdefault(canon, []).append(dup)
     out = []
     for doc in docs:
         sents = []
         for s in doc.sentences:
             dups = copies.get((s.source, s.paragraph))
             if dups:
-                s = replace(s, also_in=tuple(copies_of(s, docs, dups)))
+                s = replace(s, also_in=tuple(copies_of(s, docs, set(dups))))
             sents.append(s)
         out.append(replace(doc, sentences=tuple(sents)))
-    return out, skip
+    return out, skip, copies
 
 
 def _paragraph_copies(
-    passage: Passage,
-    docs: dict[str, Document],
-    canonical_to_dups: dict[tuple[str, int], set[tuple[str, int]]],
+    passage: Passage, docs: dict[str, Document], copies: dict[Key, list[Key]]
 ) -> Passage:
-    from qa.types import Span
-
-    dups = canonical_to_dups.get((passage.source, passage.paragraph), set())
     spans = []
-    for source, number in sorted(dups):
+    for source, number in copies.get((passage.source, passage.paragraph), []):
         p = docs[source].paragraphs[number - 1]
         spans.append(Span(source, number, p.start, p.end))
     return replace(passage, also_in=tuple(spans))
@@ -192,15 +193,7 @@ def prepare_passages(
 ) -> tuple[list[Document], list[Passage], dict[str, set[int]]]:
     """Read, clean, de-duplicate and chunk the corpus: its documents, passages and the
     paragraphs left out as duplicates (per file)."""
-    docs = load_corpus(corpus)
-    docs, skip = _dedup(docs)
-    canonical_to_dups: dict[tuple[str, int], set[tuple[str, int]]] = {}
-    for doc in docs:
-        for s in doc.sentences:
-            for c in s.also_in:
-                canonical_to_dups.setdefault((s.source, s.paragraph), set()).add(
-                    (c.source, c.paragraph)
-                )
+    docs, skip, copies = _dedup(load_corpus(corpus))
     by_name = {d.source: d for d in docs}
     passages: list[Passage] = []
     with _progress(len(docs), "chunking", unit="file") as bar:
@@ -214,7 +207,7 @@ def prepare_passages(
                 len(passages),
             )
             bar.update(1)
-    passages = [_paragraph_copies(p, by_name, canonical_to_dups) for p in passages]
+    passages = [_paragraph_copies(p, by_name, copies) for p in passages]
     return docs, passages, skip
 
 
@@ -365,15 +358,20 @@ class Engine:
 
     def paragraph(self, source: str, number: int) -> Paragraph:
         """A paragraph of a corpus file, for citation links. Only files of the index."""
-        text = self.texts.get(source)
-        if text is None:
-            raise NotFound(f"no source named {source!r} in this corpus")
-        from qa.corpus import split_paragraphs
+        return paragraph_of(self.texts, source, number)
 
-        paras = split_paragraphs(source, text)
-        if not 1 <= number <= len(paras):
-            raise NotFound(f"{source} has no paragraph {number}")
-        return paras[number - 1]
+
+def paragraph_of(texts: Mapping[str, str], source: str, number: int) -> Paragraph:
+    """Paragraph ``number`` of ``source`` among ``texts``, or NotFound."""
+    text = texts.get(source)
+    if text is None:
+        raise NotFound(f"no source named {source!r} in this corpus")
+    from qa.corpus import split_paragraphs
+
+    paras = split_paragraphs(source, text)
+    if not 1 <= number <= len(paras):
+        raise NotFound(f"{source} has no paragraph {number}")
+    return paras[number - 1]
 
 
 def ensure_index(
