@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,19 +41,24 @@ FEATURES = (
     "type_match",  # the question asks for a kind of thing (who/when/how many…) the sentence has
     "type_miss",  # … and the sentence has none
     "rank",  # 1 / (1 + the passage's retrieval rank)
+    "short",  # the sentence has fewer than SHORT_WORDS words (a heading, a label, a fragment)
+    "doc_missing",  # share of the question's names found nowhere in the sentence's file
 )
+SHORT_WORDS = 8
+MARGIN_CAP = 5.0
 
 
 CONFIDENCE_FEATURES = (
-    "best",  # the best sentence's probability
+    "share",  # the best sentence's share of the softmax over all candidates' scores
     "dense_sentence",  # its cosine with the question
     "lex_context",  # question terms found around it
     "missing_key",  # rarest question term missing around it
     "entity_missing",  # question names missing around it
     "type_miss",  # the asked kind of thing is absent
     "unknown_names",  # share of the question's names found nowhere in the corpus
-    "margin",  # best probability minus the runner-up's
+    "margin",  # the best score minus the runner-up's (logits, capped at MARGIN_CAP)
     "typed",  # the question asks for a kind of thing at all
+    "doc_missing",  # question names missing from the best sentence's file
 )
 
 
@@ -60,11 +66,26 @@ CONFIDENCE_FEATURES = (
 class ComposerSettings:
     """Fitted by `qa tune` on the dev split; see eval/README.md."""
 
-    weights: tuple[float, ...] = (6.0, 1.0, 2.0, 3.0, 1.0, 0.5, -2.0, -2.0, -1.0, 0.5, -1.0, 0.5)
+    weights: tuple[float, ...] = (
+        6.0,
+        1.0,
+        2.0,
+        3.0,
+        1.0,
+        0.5,
+        -2.0,
+        -2.0,
+        -1.0,
+        0.5,
+        -1.0,
+        0.5,
+        -1.0,
+        -1.0,
+    )
     bias: float = -6.0
     # question-level confidence that the best sentence answers: a logistic model over
     # CONFIDENCE_FEATURES of the best candidate and the spread of the candidates
-    confidence_weights: tuple[float, ...] = (4.0, 0.0, 0.0, -1.0, -1.0, -1.0, -2.0, 2.0, 0.0)
+    confidence_weights: tuple[float, ...] = (4.0, 0.0, 0.0, -1.0, -1.0, -1.0, -2.0, 2.0, 0.0, -1.0)
     confidence_bias: float = -2.0
     threshold: float = 0.5  # abstain when the confidence is below this
     neighbour_gap: float = 0.5  # an adjacent sentence joins when its score is this close
@@ -210,6 +231,12 @@ class Composer:
         self.settings = settings or ComposerSettings()
         self._idf: Mapping[str, float] = store.idf
         self._default_idf = max(self._idf.values(), default=1.0)
+        self._file_terms = lru_cache(maxsize=1024)(self._terms_of_file)
+
+    def _terms_of_file(self, source: str) -> frozenset[str]:
+        """The terms of a whole file and of its name (titles often live there)."""
+        text = self.texts.get(source) or ""
+        return frozenset(terms(text)) | frozenset(terms(Path(source).stem))
 
     def candidates(self, question: str, vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
         s = self.settings
@@ -243,6 +270,8 @@ class Composer:
                     float(typed),
                     float(kind is not None and not typed),
                     1.0 / (1 + rank),
+                    float(len(words(sent.text)) < SHORT_WORDS),
+                    len(names - self._file_terms(sent.source)) / len(names) if names else 0.0,
                 ]
                 rows.append((rank, passage, i, sent, f))
         top = max((f[0] for *_, f in rows), default=0.0)
@@ -291,8 +320,10 @@ class Composer:
             return [0.0] * len(CONFIDENCE_FEATURES)
         best = cands[0]
         named = dict(zip(FEATURES, best.features, strict=True))
-        named["best"] = best.probability
-        named["margin"] = best.probability - (cands[1].probability if len(cands) > 1 else 0.0)
+        scores = np.asarray([c.score for c in cands])
+        named["share"] = float(1.0 / np.exp(scores - best.score).sum())
+        runner_up = cands[1].score if len(cands) > 1 else best.score - MARGIN_CAP
+        named["margin"] = min(best.score - runner_up, MARGIN_CAP) / MARGIN_CAP
         named["typed"] = float(question_type(question) is not None)
         names = question_names(question)
         unknown = [n for n in names if n not in self._idf]

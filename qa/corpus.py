@@ -3,10 +3,10 @@
 Paragraph rule (documented in the README):
   * Lines are grouped into blocks separated by blank lines.
   * A file is *hard-wrapped* when 95% of its non-blank lines are at most WRAP_WIDTH characters
-    and at least one block has several lines. In such a file, a block whose lines (all but its
-    last) fill at least half the file's typical line width is one paragraph: its lines join.
+    and at least one block has several lines. In such a file a block is one paragraph — its
+    lines join — unless every line of it ends a sentence (then each line is one).
   * Otherwise every non-blank line is a paragraph (one paragraph per line, as in most
-    scraped news), and so is every line of a block that does not look wrapped.
+    scraped news).
   * Paragraphs are numbered 1, 2, 3 … in file order, as a reader counts them, including
     paragraphs later classified as page chrome. Offsets are Python str indices into the
     UTF-8-decoded file, so ``file_text[start:end]`` is always the verbatim text.
@@ -20,6 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import sentencex
@@ -147,11 +148,10 @@ def split_paragraphs(source: str, text: str) -> list[Paragraph]:
     spans: list[tuple[int, int]] = []
     for block in blocks:
         inner = [text[s:e].strip() for s, e in block[:-1]]
-        filled = all(len(line) >= width / 2 for line in inner)
         # wrapping breaks lines mid-sentence; a block whose every line ends a sentence is a
         # run of one-line paragraphs, however evenly long its lines are
         mid_sentence = any(not _LINE_END.search(line) for line in inner)
-        if wrapped and filled and mid_sentence:
+        if wrapped and mid_sentence:
             spans.append(_strip_span(text, block[0][0], block[-1][1]))
         else:
             spans.extend(_strip_span(text, s, e) for s, e in block)
@@ -164,11 +164,22 @@ def split_paragraphs(source: str, text: str) -> list[Paragraph]:
 # ---------------------------------------------------------------- sentences
 
 
+# A wrapped line that starts a list item: "(a) ", "a) ", "iv. ", "2.1. ", "- ", "* ", "• ".
+_ITEM = re.compile(
+    r"(?<=[\r\n\x0b\x0c\u2028\u2029\x85])[ \t]*"
+    r"(?=(?:\(?(?:[a-z]|x{0,3}(?:ix|iv|v?i{1,3}|v)|x{1,3}|\d{1,3}(?:\.\d{1,3})*)[.)]|[-*•])[ \t])"
+)
+
+_LABEL = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-zA-Z]|[ivxIVX]{1,5})[.)]")
+
+
 def split_sentences(paragraph: Paragraph) -> list[Sentence]:
-    """Sentences by sentencex, aligned back to exact offsets in the file."""
+    """Sentences by sentencex, aligned back to exact offsets in the file; in a wrapped
+    paragraph a line that starts a list item also starts a sentence."""
     # Line breaks inside a wrapped paragraph become spaces of the same length, so offsets hold.
     flat = re.sub(r"[\r\n\x0b\x0c\u2028\u2029\x85]", " ", paragraph.text)
-    out: list[Sentence] = []
+    items = [m.end() for m in _ITEM.finditer(paragraph.text)]
+    spans: list[tuple[int, int]] = []
     cursor = 0
     for piece in sentencex.segment("en", flat):
         piece = piece.strip()
@@ -177,12 +188,25 @@ def split_sentences(paragraph: Paragraph) -> list[Sentence]:
         at = flat.find(piece, cursor)
         if at < 0:  # the segmenter altered the text: keep the rest as one sentence
             break
-        out.append(_sentence(paragraph, at, at + len(piece)))
+        spans.append((at, at + len(piece)))
         cursor = at + len(piece)
     rest = _strip_span(flat, cursor, len(flat))
     if rest[1] > rest[0]:
-        out.append(_sentence(paragraph, *rest))
-    return out
+        spans.append(rest)
+    pieces: list[tuple[int, int]] = []
+    for start, end in spans:
+        cuts = [start, *(i for i in items if start < i < end), end]
+        for lo, hi in pairwise(cuts):
+            lo, hi = _strip_span(flat, lo, hi)
+            if hi > lo:
+                pieces.append((lo, hi))
+    # a bare section or item number ("1.", "2.1.", "(a)") belongs to the sentence after it
+    merged: list[tuple[int, int]] = []
+    for lo, hi in pieces:
+        if merged and _LABEL.fullmatch(flat[merged[-1][0] : merged[-1][1]]):
+            lo = merged.pop()[0]
+        merged.append((lo, hi))
+    return [_sentence(paragraph, lo, hi) for lo, hi in merged]
 
 
 def _sentence(p: Paragraph, start: int, end: int) -> Sentence:
