@@ -127,7 +127,7 @@ _NUMBER_WORDS = frozenset(
     several""".split()
 )
 _YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]*)")
+_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _TYPES = (
     (
         "number",
@@ -213,8 +213,17 @@ class Candidate:
 
 
 def question_names(question: str) -> set[str]:
-    """Stemmed terms of the capitalised words of a question, its first word excepted."""
-    return {t for name in _NAME.findall(question.strip()) for t in terms(name)}
+    """Stemmed terms of the question's names: whole words (hyphenated ones included, as in
+    "al-Sharaa") with a capitalised part, except a sentence's first word."""
+    text = question.strip()
+    found: set[str] = set()
+    for m in _TOKEN.finditer(text):
+        before = text[: m.start()].rstrip()
+        if not before or before.endswith((".", "!", "?")):
+            continue
+        if any(part[:1].isupper() for part in re.split(r"['’-]", m.group())):
+            found.update(terms(m.group()))
+    return found
 
 
 def coverage(q_terms: Mapping[str, float], text_terms: set[str]) -> float:

@@ -66,6 +66,8 @@ def terms(text: str) -> list[str]:
     """Stemmed content terms: the unit of BM25 and of lexical overlap."""
     toks: list[str] = []
     for w in words(text):
+        if w.endswith("'s"):  # a possessive: "assad's" is "assad"
+            w = w[:-2]
         w = w.replace("'", "")
         if w.endswith("s") and w[:-1] in STOPWORDS:
             continue

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from fakes import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
 
-from qa.answer import verify
+from qa.answer import question_names, verify
 from qa.engine import Engine
+from qa.text import terms
 
 pytestmark = pytest.mark.slow
 
@@ -101,3 +102,21 @@ def test_abstains(seeds_engine: Engine, question: str) -> None:
     assert answer.related
     for c in answer.related:
         verify(c, seeds_engine.texts)
+
+
+def test_possessives_match_the_bare_name() -> None:
+    assert terms("Damascus's envoy") == terms("Damascus envoy")
+    assert terms("the MPL's terms") == terms("the MPL terms")
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("Who sits on the panel al-Sharaa set up?", {"al-sharaa"}),
+        ("What did Guterres's spokesperson say?", {"guterr"}),
+        ("Where is Paris? Ask Marie", {"pari", "mari"}),  # "Ask" starts a sentence: no name
+        ("who led the offensive?", set()),
+    ],
+)
+def test_question_names_are_whole_capitalised_words(question: str, names: set[str]) -> None:
+    assert question_names(question) == names
