@@ -104,7 +104,7 @@ def D(start, end=None, nl=False):
     return [quote(0, start, end, nl), quote(1, start, end, nl)]
 
 
-QS = {"seeds": [], "licenses": []}
+QS = {"seeds": [], "licenses": [], "seeds_more": [], "licenses_more": []}
 _cur = None
 
 
@@ -1835,7 +1835,7 @@ def _imbalance(items):
     return sum(abs(a - b) for a, b in c.values())
 
 
-def write(name, prefix, items):
+def _split(items):
     import random
 
     best = None
@@ -1846,7 +1846,13 @@ def write(name, prefix, items):
         score = _imbalance(cand)
         if best is None or score < best[0]:
             best = (score, cand)
-    items = best[1]
+    return best[1] if best else []
+
+
+def write(name, prefix, items, more=()):
+    """The first batch keeps its split and ids; a later batch (``more``) is split on its own,
+    balanced the same way, and appended with the next ids, so earlier lines never move."""
+    items = _split(items) + _split(list(more))
     order = [
         "who",
         "what",
@@ -1880,5 +1886,13 @@ def write(name, prefix, items):
     print(f"wrote {name}: {len(items)} questions")
 
 
-write("seeds.jsonl", "s", QS["seeds"])
-write("licenses.jsonl", "l", QS["licenses"])
+# Later batches of questions, written the same way (from the text, never from system output),
+# live in their own files; they set _cur to "seeds_more" / "licenses_more".
+for _part in ("more_seeds.py", "more_licenses.py"):
+    _path = os.path.join(HERE, _part)
+    if os.path.exists(_path):
+        with open(_path, encoding="utf-8") as _fh:
+            exec(compile(_fh.read(), _path, "exec"), globals())
+
+write("seeds.jsonl", "s", QS["seeds"], QS["seeds_more"])
+write("licenses.jsonl", "l", QS["licenses"], QS["licenses_more"])
