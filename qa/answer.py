@@ -213,16 +213,18 @@ class Candidate:
 
 
 def question_names(question: str) -> set[str]:
-    """Stemmed terms of the question's names: whole words (hyphenated ones included, as in
-    "al-Sharaa") with a capitalised part, except a sentence's first word."""
+    """Stemmed terms of the question's names: its capitalised words, and the capitalised parts
+    of hyphenated words ("al-Sharaa": "sharaa"; "Apache-licensed": "apach"), except a
+    sentence's first word."""
     text = question.strip()
     found: set[str] = set()
     for m in _TOKEN.finditer(text):
         before = text[: m.start()].rstrip()
         if not before or before.endswith((".", "!", "?")):
             continue
-        if any(part[:1].isupper() for part in re.split(r"['’-]", m.group())):
-            found.update(terms(m.group()))
+        for part in m.group().split("-"):
+            if part[:1].isupper():
+                found.update(terms(part))
     return found
 
 
@@ -340,8 +342,9 @@ class Composer:
         return [named[n] for n in CONFIDENCE_FEATURES]
 
     def confidence(self, cands: Sequence[Candidate], question: str) -> float:
-        if not cands:
-            return 0.0
+        names = question_names(question)
+        if not cands or (names and names.isdisjoint(self._idf)):
+            return 0.0  # nothing found, or the sources never mention a name the question asks about
         s = self.settings
         z = float(np.dot(s.confidence_weights, self.confidence_features(cands, question)))
         return 1.0 / (1.0 + math.exp(-(z + s.confidence_bias)))

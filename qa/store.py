@@ -47,7 +47,7 @@ from qa.corpus import list_sources
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.types import Passage, Sentence, Span
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 DATA_FILES = (
     "index.faiss",
     "sentences.faiss",

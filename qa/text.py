@@ -63,16 +63,19 @@ def words(text: str) -> list[str]:
 
 
 def terms(text: str) -> list[str]:
-    """Stemmed content terms: the unit of BM25 and of lexical overlap."""
+    """Stemmed content terms: the unit of BM25 and of lexical overlap. A hyphenated word gives
+    itself and its parts ("apache-licensed": "apache-licens", "apach", "licens")."""
     toks: list[str] = []
     for w in words(text):
         if w.endswith("'s"):  # a possessive: "assad's" is "assad"
             w = w[:-2]
         w = w.replace("'", "")
-        if w.endswith("s") and w[:-1] in STOPWORDS:
-            continue
-        if w in STOPWORDS or (len(w) < 2 and not w.isdigit()):
-            continue
-        toks.append(w)
+        parts = w.split("-") if "-" in w else []
+        for t in (w, *parts):
+            if t.endswith("s") and t[:-1] in STOPWORDS:
+                continue
+            if t in STOPWORDS or (len(t) < 2 and not t.isdigit()):
+                continue
+            toks.append(t)
     stems: list[str] = _stemmer().stemWords(toks)
     return stems

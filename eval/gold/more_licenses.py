@@ -13,7 +13,13 @@ A(
         "works that remain separable from, or merely link (or bind by name) to the interfaces of, the Work and Derivative Works thereof",
         "works that remain separable from, or merely link (or bind by name) to the interfaces of, the Work",
     ],
-    [E("apache", "For the purposes\n      of this License, Derivative Works", "Derivative Works thereof.")],
+    [
+        E(
+            "apache",
+            "For the purposes\n      of this License, Derivative Works",
+            "Derivative Works thereof.",
+        )
+    ],
     ["what", "lexical"],
 )
 A(
@@ -56,19 +62,37 @@ A(
 A(
     "Whose job is it to decide whether an Apache-licensed work is fit to use?",
     ["You", "You are solely responsible"],
-    [E("apache", "You are solely responsible for determining", "exercise of permissions under this License.")],
+    [
+        E(
+            "apache",
+            "You are solely responsible for determining",
+            "exercise of permissions under this License.",
+        )
+    ],
     ["who", "paraphrase"],
 )
 A(
     "If I sell a warranty for Apache software, what must I promise the other contributors?",
-    ["to indemnify, defend, and hold each Contributor harmless", "indemnify, defend, and hold each Contributor harmless"],
+    [
+        "to indemnify, defend, and hold each Contributor harmless",
+        "indemnify, defend, and hold each Contributor harmless",
+    ],
     [E("apache", "However, in accepting such obligations", "warranty or additional liability.")],
     ["what", "paraphrase"],
 )
 A(
     "Why does the Apache appendix recommend putting a file or class name and description of purpose on the same printed page as the copyright notice?",
-    ["for easier identification within third-party archives", "easier identification within third-party archives"],
-    [E("apache", "We also recommend that a\n      file or class name", "within third-party archives.")],
+    [
+        "for easier identification within third-party archives",
+        "easier identification within third-party archives",
+    ],
+    [
+        E(
+            "apache",
+            "We also recommend that a\n      file or class name",
+            "within third-party archives.",
+        )
+    ],
     ["why", "lexical"],
 )
 A(
@@ -88,7 +112,13 @@ A(
 A(
     "Which kinds of intellectual property are left out of the MPL's non-patent grant in 2.1(a)?",
     ["patent or trademark"],
-    [E("mpl", "(a) under intellectual property rights (other than patent", "as part of a Larger Work; and")],
+    [
+        E(
+            "mpl",
+            "(a) under intellectual property rights (other than patent",
+            "as part of a Larger Work; and",
+        )
+    ],
     ["what", "paraphrase"],
 )
 A(
@@ -97,7 +127,13 @@ A(
         "as may be necessary to comply with the notice requirements in Section 3.4",
         "to comply with the notice requirements in Section 3.4",
     ],
-    [E("mpl", "This License does not grant any rights in the trademarks", "requirements in Section 3.4).")],
+    [
+        E(
+            "mpl",
+            "This License does not grant any rights in the trademarks",
+            "requirements in Section 3.4).",
+        )
+    ],
     ["when", "lexical"],
 )
 A(
@@ -157,7 +193,13 @@ A(
         "the version of the License under which You originally received the Covered Software",
         "any subsequent version published by the license steward",
     ],
-    [E("mpl", "You may distribute the Covered Software under the terms of the version", "by the license\nsteward.")],
+    [
+        E(
+            "mpl",
+            "You may distribute the Covered Software under the terms of the version",
+            "by the license\nsteward.",
+        )
+    ],
     ["what", "paraphrase"],
 )
 A(
@@ -192,7 +234,13 @@ A(
 A(
     "What does CC0 call the shared pool of works that the public can build on without fear of infringement claims?",
     ["Commons", "a commons of creative, cultural and scientific works"],
-    [E("cc0", "Certain owners wish to permanently relinquish", "including without limitation commercial purposes.")],
+    [
+        E(
+            "cc0",
+            "Certain owners wish to permanently relinquish",
+            "including without limitation commercial purposes.",
+        )
+    ],
     ["what", "paraphrase"],
 )
 A(
@@ -226,7 +274,13 @@ A(
         "clearing rights of other persons that may apply to the Work",
         "obtaining any necessary consents, permissions or other rights required for any use of the Work",
     ],
-    [E("cc0", "c. Affirmer disclaims responsibility for clearing", "for any use of the\n    Work.")],
+    [
+        E(
+            "cc0",
+            "c. Affirmer disclaims responsibility for clearing",
+            "for any use of the\n    Work.",
+        )
+    ],
     ["what", "multi-sentence", "lexical"],
 )
 A(
@@ -257,13 +311,19 @@ A(
 )
 A(
     "When handing out unmodified copies of the Artistic-licensed source, what do I have to keep?",
-    ["all of the original copyright notices and associated disclaimers", "the original copyright notices"],
+    [
+        "all of the original copyright notices and associated disclaimers",
+        "the original copyright notices",
+    ],
     [E("art", "1. You may make and give away verbatim copies", "associated disclaimers.")],
     ["what", "paraphrase"],
 )
 A(
     "What must be put in each changed file when you modify an Artistic-licensed Package?",
-    ["a prominent notice in each changed file stating how and when you changed that file", "a prominent notice"],
+    [
+        "a prominent notice in each changed file stating how and when you changed that file",
+        "a prominent notice",
+    ],
     [E("art", "3. You may otherwise modify your copy", "the\nfollowing:")],
     ["what", "lexical"],
 )
@@ -328,7 +388,10 @@ U("Which country's courts hear disputes over CC0?", OM + ["where"])
 U("What is the minimum age for someone to act as Affirmer under CC0?", OM + ["number"])
 U("How many languages has CC0 1.0 been translated into?", OM + ["number"])
 U("Which programming language was the Artistic License written for?", OM + ["what"])
-U("What is the maximum reasonable copying fee, in dollars, under the Artistic License?", OM + ["number"])
+U(
+    "What is the maximum reasonable copying fee, in dollars, under the Artistic License?",
+    OM + ["number"],
+)
 U("When do your rights under the Artistic License terminate if you break its terms?", OM + ["when"])
 U("At what web address can the Artistic License text be found?", OM + ["where"])
 

@@ -93,8 +93,16 @@ A(
 )
 A(
     "What was the point of synchronising the two rebel assaults on Aleppo?",
-    ["to pressure the regime in its most important bases", "pressure the regime in its most important bases"],
-    [D("The attacks on the two fronts appear to be coordinated", "via the Khanaser military road.")],
+    [
+        "to pressure the regime in its most important bases",
+        "pressure the regime in its most important bases",
+    ],
+    [
+        D(
+            "The attacks on the two fronts appear to be coordinated",
+            "via the Khanaser military road.",
+        )
+    ],
     ["why", "paraphrase"],
 )
 A(
@@ -106,7 +114,12 @@ A(
 A(
     "The Aleppo hashtag drive was modelled on which earlier online effort?",
     ["#SaveKassab"],
-    [D("Meanwhile, activists have launched an online campaign", "campaign by the Armenian diaspora.")],
+    [
+        D(
+            "Meanwhile, activists have launched an online campaign",
+            "campaign by the Armenian diaspora.",
+        )
+    ],
     ["what", "paraphrase"],
 )
 A(
@@ -191,7 +204,11 @@ A(
 )
 A(
     "Who was the source for the report that Turkey shot back across the border?",
-    ["the provincial governor's office and local media", "the provincial governor's office", "local media"],
+    [
+        "the provincial governor's office and local media",
+        "the provincial governor's office",
+        "local media",
+    ],
     [E(0, "The Turkish military fired back into Syria", "local media said.")],
     ["who", "paraphrase"],
 )
@@ -234,7 +251,11 @@ A(
     ["gunmen loyal to deposed leader Bashar Assad", "pro-Assad loyalists"],
     [
         E(2, "An attack on a Syrian security patrol", "according to a war monitor."),
-        E(4, "The UK-based Syrian Observatory for Human Rights (SOHR) reported", "13 police officers."),
+        E(
+            4,
+            "The UK-based Syrian Observatory for Human Rights (SOHR) reported",
+            "13 police officers.",
+        ),
     ],
     ["who", "lexical"],
 )
@@ -315,8 +336,17 @@ A(
 )
 A(
     "For what purpose were government troops sent in, according to the authorities?",
-    ["to combat armed groups loyal to the previous regime", "combat armed groups loyal to the previous regime"],
-    [E(2, "The violence against civilians was attributed by Damascus", "loyal to the previous regime.")],
+    [
+        "to combat armed groups loyal to the previous regime",
+        "combat armed groups loyal to the previous regime",
+    ],
+    [
+        E(
+            2,
+            "The violence against civilians was attributed by Damascus",
+            "loyal to the previous regime.",
+        )
+    ],
     ["why", "paraphrase"],
 )
 A(
@@ -456,7 +486,10 @@ A(
 )
 A(
     "Instead of retreating into the Alawite homeland, what larger goal might Assad pursue?",
-    ["secure a larger belt of territory that includes Damascus and Homs", "a larger belt of territory"],
+    [
+        "secure a larger belt of territory that includes Damascus and Homs",
+        "a larger belt of territory",
+    ],
     [E(3, "Whether Assad's aim is to retreat", "opening into such a redoubt.")],
     ["what", "lexical"],
 )
@@ -507,7 +540,13 @@ A(
 A(
     "Who is the UN Secretary-General?",
     ["António Guterres", "Guterres"],
-    [E(4, "UN Secretary-General António Guterres, through his spokesperson", "must be prioritised.")],
+    [
+        E(
+            4,
+            "UN Secretary-General António Guterres, through his spokesperson",
+            "must be prioritised.",
+        )
+    ],
     ["who", "lexical"],
 )
 A(
@@ -516,7 +555,13 @@ A(
         "The protection of civilians and adherence to international humanitarian law",
         "protection of civilians",
     ],
-    [E(4, "UN Secretary-General António Guterres, through his spokesperson", "must be prioritised.")],
+    [
+        E(
+            4,
+            "UN Secretary-General António Guterres, through his spokesperson",
+            "must be prioritised.",
+        )
+    ],
     ["what", "multi-sentence", "paraphrase"],
 )
 A(
@@ -571,7 +616,13 @@ A(
 A(
     "What does the Alawite resistance to HTS rule mirror?",
     ["past Assad-era centralisation", "Assad-era centralisation"],
-    [E(4, "Intensifying clashes in Syria's coastal provinces on 7 March", "Assad-era centralisation.")],
+    [
+        E(
+            4,
+            "Intensifying clashes in Syria's coastal provinces on 7 March",
+            "Assad-era centralisation.",
+        )
+    ],
     ["what", "lexical"],
 )
 A(
@@ -607,7 +658,13 @@ A(
         "an intent to expand their campaign far beyond Syria's coastal regions",
         "expand their campaign far beyond Syria's coastal regions",
     ],
-    [E(4, "In one video, militants can be heard pledging", "potential escalations into Kurdish areas.")],
+    [
+        E(
+            4,
+            "In one video, militants can be heard pledging",
+            "potential escalations into Kurdish areas.",
+        )
+    ],
     ["what", "multi-sentence", "paraphrase"],
 )
 A(
@@ -676,14 +733,26 @@ A(
 A(
     "Which group has the transitional government failed to keep in check?",
     ["HTS"],
-    [E(4, "The continued influence of Turkish-backed extremist factions", "ongoing threat to stability.")],
+    [
+        E(
+            4,
+            "The continued influence of Turkish-backed extremist factions",
+            "ongoing threat to stability.",
+        )
+    ],
     ["who", "paraphrase"],
 )
 
 # --- unanswerable: on-topic, fact absent from all five texts -------------
 U("Which Armenian diaspora organisation launched the #SaveKassab campaign?", OM + ["who"])
-U("What is the name of the relief agency whose center was hit by a dud shell on March 6?", OM + ["what"])
-U("Which rebel faction led the assault on the air force intelligence headquarters in al-Zahra?", OM + ["who"])
+U(
+    "What is the name of the relief agency whose center was hit by a dud shell on March 6?",
+    OM + ["what"],
+)
+U(
+    "Which rebel faction led the assault on the air force intelligence headquarters in al-Zahra?",
+    OM + ["who"],
+)
 U("When did ISIS withdraw from most of Aleppo province?", OM + ["when", "date"])
 U("How long is the Khanaser military road?", OM + ["number"])
 U("Which party won the Turkish local elections mentioned in the Al-Monitor column?", OM + ["who"])
@@ -694,7 +763,10 @@ U("how far is Kassab from the Turkish border", OM + ["number"])
 U("Which church in Kassab was damaged in the fighting?", OM + ["what"])
 U("How many people were killed in the fighting in the Layramoun area?", OM + ["number"])
 U("Who is the governor of Latakia province?", OM + ["who"])
-U("Which regime units were sent to reinforce Latakia during the Kassab offensive? Name them.", OM + ["who"])
+U(
+    "Which regime units were sent to reinforce Latakia during the Kassab offensive? Name them.",
+    OM + ["who"],
+)
 U("How many Kurds live in Hasakah province?", OM + ["number"])
 U("Which hospital in Latakia was attacked during the March 2025 violence?", OM + ["what", "where"])
 U("How many schools were destroyed in the coastal violence of March 2025?", OM + ["number"])
@@ -702,9 +774,15 @@ U("How many people were killed in Homs province during the March 2025 violence?"
 U("When will the United States lift its sanctions on Syria?", OM + ["when"])
 U("What sanctions did the European Union impose on HTS after the coastal massacres?", OM + ["what"])
 U("What did Benjamin Netanyahu say about the killings on the Syrian coast?", OM + ["what"])
-U("How did President Erdogan respond to the accusations against Turkish-backed factions?", OM + ["how"])
+U(
+    "How did President Erdogan respond to the accusations against Turkish-backed factions?",
+    OM + ["how"],
+)
 U("Who is the spokesperson of Syria's Defense Ministry?", OM + ["who"])
-U("How many insurgency leaders have security forces captured since regaining control of the coast?", OM + ["number"])
+U(
+    "How many insurgency leaders have security forces captured since regaining control of the coast?",
+    OM + ["number"],
+)
 U("Which Reuters correspondent reported the rebel advance on Aramo?", OM + ["who"])
 U("How many tanks did the rebels seize near Salma?", OM + ["number"])
 U("how many Hezbollah fighters are in Syria", OM + ["number"])
@@ -716,14 +794,23 @@ U("How much oil passes through the Baniyas terminal each day?", OM + ["number"])
 U("Which rebel group held Qusayr before the loyalists recaptured it?", OM + ["who"])
 U("How many fighters does the Hamza Division have?", OM + ["number"])
 U("When was Stefan Schneck appointed Germany's special envoy for Syria?", OM + ["when", "date"])
-U("How many investigators has the UN sent to Syria's coast to look into the massacres?", OM + ["number"])
+U(
+    "How many investigators has the UN sent to Syria's coast to look into the massacres?",
+    OM + ["number"],
+)
 U("When did Marco Rubio become Secretary of State?", OM + ["when", "date"])
-U("Which town in Afrin were the Sultan Suleiman Shah and Hamza divisions accused of attacking?", OM + ["where"])
+U(
+    "Which town in Afrin were the Sultan Suleiman Shah and Hamza divisions accused of attacking?",
+    OM + ["where"],
+)
 U("Who is the leader of the PKK?", OM + ["who"])
 U("How many civilians were killed in Jableh during the coastal violence?", OM + ["number"])
 U("How many Alawites sought shelter at Russia's Hmeimim air base?", OM + ["number"])
 U("How many Syrians fled into Lebanon because of the coastal massacres?", OM + ["number"])
-U("When did the Syrian Democratic Forces sign an agreement with the Damascus government?", OM + ["when", "date"])
+U(
+    "When did the Syrian Democratic Forces sign an agreement with the Damascus government?",
+    OM + ["when", "date"],
+)
 U("What did the Arab League say about the March 2025 killings of Alawites?", OM + ["what"])
 U("Which of Assad's relatives commanded his praetorian guard units?", OM + ["who"])
 U("How many seats does the CHP hold in Turkey's parliament?", OM + ["number"])
