@@ -14,6 +14,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -169,12 +170,11 @@ def question_type(question: str) -> str | None:
     return None
 
 
-def _has_type(kind: str, sentence: str, question: str) -> bool:
-    """Does the sentence hold something of the asked kind that the question does not already?"""
-    asked = set(words(question))
-    toks = [w for w in words(sentence) if w not in asked]
+def _has_type(kind: str, sentence: str, all_words: Sequence[str], asked: set[str]) -> bool:
+    """Does the sentence (its text and its words) hold something of the asked kind that the
+    question (its words: ``asked``) does not already?"""
+    toks = [w for w in all_words if w not in asked]
     if kind == "number":  # a count or amount, not the day or year of a date
-        all_words = words(sentence)
         dated = {i for i, w in enumerate(all_words) if w in _MONTHS}
         counts = [
             w
@@ -228,7 +228,7 @@ def question_names(question: str) -> set[str]:
     return found
 
 
-def coverage(q_terms: Mapping[str, float], text_terms: set[str]) -> float:
+def coverage(q_terms: Mapping[str, float], text_terms: AbstractSet[str]) -> float:
     total = sum(q_terms.values())
     return sum(w for t, w in q_terms.items() if t in text_terms) / total if total else 0.0
 
@@ -243,6 +243,14 @@ class Composer:
         self._idf: Mapping[str, float] = store.idf
         self._default_idf = max(self._idf.values(), default=1.0)
         self._file_terms = lru_cache(maxsize=1024)(self._terms_of_file)
+        self._analysed = lru_cache(maxsize=8192)(self._analyse)
+
+    def _analyse(self, passage: int) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+        """The terms and the words of each sentence of a passage (kept for the next question)."""
+        return tuple(
+            (frozenset(terms(x.text)), tuple(words(x.text)))
+            for x in self.store.passages[passage].sentences
+        )
 
     def _terms_of_file(self, source: str) -> frozenset[str]:
         """The terms of a whole file and of its name (titles often live there)."""
@@ -255,6 +263,7 @@ class Composer:
         key = max(q_terms.values(), default=1.0)
         names = question_names(question)
         kind = question_type(question)
+        asked = set(words(question))
         w = np.asarray(s.weights)
         rows: list[tuple[int, Passage, int, Sentence, list[float]]] = []
         for rank, hit in enumerate(hits[: s.passages]):
@@ -262,12 +271,13 @@ class Composer:
             base = int(self.store.sentence_base[hit.passage])
             vecs = np.asarray(self.store.sentence_vectors[base : base + len(passage.sentences)])
             sims = vecs @ vector
-            sent_terms = [set(terms(x.text)) for x in passage.sentences]
+            analysed = self._analysed(hit.passage)
+            sent_terms = [t for t, _ in analysed]
             lex_p = coverage(q_terms, set().union(*sent_terms))
             for i, sent in enumerate(passage.sentences):
                 context = set().union(*sent_terms[max(0, i - 1) : i + 2])
                 missing = max((v for t, v in q_terms.items() if t not in context), default=0.0)
-                typed = kind is not None and _has_type(kind, sent.text, question)
+                typed = kind is not None and _has_type(kind, sent.text, analysed[i][1], asked)
                 f = [
                     float(sims[i]),
                     hit.dense,
