@@ -148,6 +148,8 @@ class Result:
     first_relevant: int | None  # 1-based rank of the first relevant passage (None: not in top 10)
     answer_chars: int
     invariant_failures: tuple[str, ...]
+    # an answerable question abstained on: do the nearest passages shown hold its evidence?
+    related_gold: bool | None = None
 
     @property
     def correct(self) -> bool:
@@ -202,6 +204,9 @@ def score_question(
             sum(max(_overlap(s, g) for s in c) for c in cited) / (g[2] - g[1]) for g in gold
         )
     first = next((i for i, keys in enumerate(ranked, start=1) if keys & relevant), None)
+    related_gold = (
+        any(cites_gold(c) for c in a["related"]) if q.answerable and a["abstained"] else None
+    )
     return Result(
         q.id,
         q.tags,
@@ -216,6 +221,7 @@ def score_question(
         first if q.answerable else None,
         len(a["answer"]),
         tuple(failures),
+        related_gold,
     )
 
 
@@ -276,6 +282,7 @@ def metrics(results: Sequence[Result]) -> dict[str, float | None]:
         else None,
         "abstention_recall": _mean(float(r.abstained) for r in un),
         "false_abstention": _mean(float(r.abstained) for r in ans),
+        "related_recall": _mean(float(r.related_gold) for r in ans if r.related_gold is not None),
         "hit@1": _mean(float(r.first_relevant == 1) for r in ans),
         "recall@5": _mean(
             float(r.first_relevant is not None and r.first_relevant <= 5) for r in ans

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -187,6 +188,20 @@ def test_retrieval_metrics_by_hand() -> None:
     assert m["accuracy"] == pytest.approx(2 / 4)
     assert m["abstention_recall"] == 1.0
     assert m["false_abstention"] == 0.0
+    assert m["related_recall"] is None  # no answerable question was abstained on
+
+
+def test_related_recall_counts_abstained_answerable_questions_only() -> None:
+    rs = [
+        replace(_result("a", True, abstained=True), related_gold=True),
+        replace(_result("b", True, abstained=True), related_gold=False),
+        replace(_result("c", True, abstained=True), related_gold=True),
+        _result("d", True, top=True),
+        _result("e", False, abstained=True),
+    ]
+    m = metrics(rs)
+    assert m["related_recall"] == pytest.approx(2 / 3)
+    assert m["false_abstention"] == pytest.approx(3 / 4)
 
 
 def test_sweep_and_best_threshold() -> None:
