@@ -6,10 +6,12 @@ import json
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from qa.answer import CONFIDENCE_FEATURES, FEATURES
 from qa.engine import Engine
 from qa.evaluation import (
     Corpus,
@@ -19,14 +21,17 @@ from qa.evaluation import (
     best_threshold,
     bootstrap_halfwidth,
     check_invariants,
+    cross_validate,
     load_gold,
     metrics,
     read_baseline,
     regressions,
     report,
     score_question,
+    select,
     squad_normalize,
     sweep,
+    tune,
 )
 from qa.types import Answer, Citation, Evidence, GoldQuestion, Span
 
@@ -312,3 +317,34 @@ def test_grounding_holds_and_quality_does_not_regress(
 def test_baseline_file_is_committed_for_both_gold_sets() -> None:
     data = json.loads((ROOT / "eval" / "baseline.json").read_text())
     assert {"seeds.jsonl:test", "licenses.jsonl:test"} <= set(data)
+
+
+# ---------------------------------------------------------------- fitting
+
+
+def _dev_sample(n: int) -> list[GoldQuestion]:
+    return select(load_gold(ROOT / "eval" / "gold" / "seeds.jsonl"), "dev")[:n]
+
+
+def test_tune_fits_every_feature_and_leaves_the_engine_as_it_was(seeds_engine: Any) -> None:
+    before = seeds_engine.composer.settings
+    settings, info = tune([(seeds_engine, _dev_sample(40))])
+    assert seeds_engine.composer.settings == before
+    assert len(settings.weights) == len(FEATURES)
+    assert len(settings.confidence_weights) == len(CONFIDENCE_FEATURES)
+    assert 0.0 <= settings.threshold <= 1.0
+    assert info["questions"] == 40 and info["positives"] > 0
+
+
+def test_cross_validation_is_held_out_deterministic_and_restores_settings(
+    seeds_engine: Any,
+) -> None:
+    before = seeds_engine.composer.settings
+    sets = [(seeds_engine, _dev_sample(40))]
+    first = cross_validate(sets, folds=2, repeats=1)
+    assert seeds_engine.composer.settings == before
+    assert first == cross_validate(sets, folds=2, repeats=1)
+    assert first["questions"] == 40
+    for key in ("top1", "confidence_auc", "accuracy"):
+        value = first[key]
+        assert value is not None and 0.0 <= value <= 1.0, key
