@@ -291,7 +291,7 @@ class Composer:
                     float(typed),
                     float(kind is not None and not typed),
                     1.0 / (1 + rank),
-                    float(len(words(sent.text)) < SHORT_WORDS),
+                    float(len(analysed[i][1]) < SHORT_WORDS),
                     len(names - self._file_terms(sent.source)) / len(names) if names else 0.0,
                 ]
                 rows.append((rank, passage, i, sent, f))
@@ -352,11 +352,13 @@ class Composer:
         return [named[n] for n in CONFIDENCE_FEATURES]
 
     def confidence(self, cands: Sequence[Candidate], question: str) -> float:
-        names = question_names(question)
-        if not cands or (names and names.isdisjoint(self._idf)):
-            return 0.0  # nothing found, or the sources never mention a name the question asks about
+        if not cands:
+            return 0.0
+        features = self.confidence_features(cands, question)
+        if features[CONFIDENCE_FEATURES.index("unknown_names")] == 1.0:
+            return 0.0  # the sources never mention any name the question asks about
         s = self.settings
-        z = float(np.dot(s.confidence_weights, self.confidence_features(cands, question)))
+        z = float(np.dot(s.confidence_weights, features))
         return 1.0 / (1.0 + math.exp(-(z + s.confidence_bias)))
 
     def _with_neighbours(self, best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
