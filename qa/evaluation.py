@@ -15,7 +15,7 @@ import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -333,14 +333,31 @@ def by_tag(results: Sequence[Result]) -> dict[str, dict[str, float | None]]:
     return {t: metrics([r for r in results if t in r.tags]) for t in tags}
 
 
-def sweep(results: Sequence[Result]) -> list[dict[str, float]]:
+class Outcome(Protocol):
+    """What a threshold decision needs of a question's result."""
+
+    @property
+    def answerable(self) -> bool: ...
+
+    @property
+    def would_be_correct(self) -> bool: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+
+def correct_at(o: Outcome, threshold: float) -> bool:
+    """Right with this abstention threshold: answered rightly, or rightly abstained."""
+    if o.answerable:
+        return o.confidence >= threshold and o.would_be_correct
+    return o.confidence < threshold
+
+
+def sweep(results: Sequence[Outcome]) -> list[dict[str, float]]:
     """SQuAD 2.0-style: accuracy and abstention rate at every distinct threshold."""
     points = []
     for t in sorted({0.0, *(r.confidence for r in results), 1.01}):
-        correct = sum(
-            (r.confidence >= t and r.would_be_correct) if r.answerable else r.confidence < t
-            for r in results
-        )
+        correct = sum(correct_at(r, t) for r in results)
         abstained = sum(r.confidence < t for r in results)
         points.append(
             {
@@ -464,73 +481,95 @@ def _auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
     return wins / (len(pos) * len(neg))
 
 
+def _sentence_groups(prepared: Sequence[tuple[Any, ...]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each question's candidate features and gold labels, the sentence model's training data
+    (the features do not depend on the weights, only the candidates' order does)."""
+    groups = []
+    for engine, _q, text, vec, hits, spans in prepared:
+        cands = engine.composer.candidates(text, vec, hits)
+        groups.append(
+            (np.asarray([c.features for c in cands]), np.asarray([_label(c, spans) for c in cands]))
+        )
+    return groups
+
+
+class _Ranked(NamedTuple):
+    """A question's candidates under the engines' current weights."""
+
+    engine: Any
+    cands: list[Any]
+    text: str
+    answerable: bool
+    would_be_correct: bool  # the best candidate cites gold
+
+
+def _ranked(prepared: Sequence[tuple[Any, ...]]) -> list[_Ranked]:
+    out = []
+    for engine, q, text, vec, hits, spans in prepared:
+        cands = engine.composer.candidates(text, vec, hits)
+        right = bool(cands) and q.answerable and _label(cands[0], spans) > 0
+        out.append(_Ranked(engine, cands, text, q.answerable, right))
+    return out
+
+
+def _fit_confidence(ranked: Sequence[_Ranked]) -> tuple[np.ndarray, float]:
+    """The confidence model: is the best candidate right?"""
+    rows = [r.engine.composer.confidence_features(r.cands, r.text) for r in ranked]
+    return _fit_logistic(np.asarray(rows), np.asarray([float(r.would_be_correct) for r in ranked]))
+
+
+class _Scored(NamedTuple):
+    answerable: bool
+    would_be_correct: bool
+    confidence: float
+
+
+def _scored(ranked: Sequence[_Ranked]) -> list[_Scored]:
+    return [
+        _Scored(r.answerable, r.would_be_correct, r.engine.composer.confidence(r.cands, r.text))
+        for r in ranked
+    ]
+
+
 def cross_validate(
     sets: Sequence[tuple[Any, Sequence[GoldQuestion]]], folds: int = 5, repeats: int = 3
 ) -> dict[str, float | None]:
     """Held-out quality of the composer's fitting procedure: ``repeats`` × ``folds``-fold
     cross-validation over the given (dev) questions. Each fold fits the sentence model, the
-    confidence model and the threshold (best accuracy) on the other folds, as ``tune`` does, and
-    scores the held-out questions: top-1 (the best sentence cites gold, answerable questions),
-    confidence AUC (right answers against unanswerable questions) and accuracy. In-sample dev
-    figures overstate these; judge changes to features or fitting here."""
+    confidence model and the threshold (the lowest with the best accuracy) on the other folds,
+    and scores the held-out questions: top-1 (the best sentence cites gold, answerable
+    questions), confidence AUC (right answers against unanswerable questions) and accuracy.
+    In-sample dev figures overstate these; judge changes to features or fitting here."""
     prepared = _prepare(sets)
     engines = list({id(e): e for e, *_ in prepared}.values())
     old = engines[0].composer.settings
+    groups = _sentence_groups(prepared)
     tops: list[float] = []
-    accs: list[float] = []
+    correct = 0
     aucs: list[float] = []
     try:
         for repeat in range(repeats):
             order = np.random.default_rng(repeat).permutation(len(prepared))
             for part in np.array_split(order, folds):
                 held = set(part.tolist())
-                train = [x for i, x in enumerate(prepared) if i not in held]
-                test = [x for i, x in enumerate(prepared) if i in held]
-                _set(engines, old)
-                groups = []
-                for engine, _q, text, vec, hits, spans in train:
-                    cands = engine.composer.candidates(text, vec, hits)
-                    y = np.asarray([_label(c, spans) for c in cands])
-                    if y.any():
-                        groups.append((np.asarray([c.features for c in cands]), y))
-                weights = tuple(float(w) for w in _fit_listwise(groups))
-                settings = replace(old, weights=weights, bias=0.0)
+                train = [i for i in range(len(prepared)) if i not in held]
+                weights = _fit_listwise([groups[i] for i in train if groups[i][1].any()])
+                settings = replace(old, weights=tuple(float(w) for w in weights), bias=0.0)
                 _set(engines, settings)
-
-                def scored(items: Sequence[tuple[Any, ...]]) -> list[tuple[bool, bool, Any]]:
-                    out = []
-                    for engine, q, text, vec, hits, spans in items:
-                        cands = engine.composer.candidates(text, vec, hits)
-                        right = bool(cands) and q.answerable and _label(cands[0], spans) > 0
-                        out.append((q.answerable, right, (engine, cands, text)))
-                    return out
-
-                fit = scored(train)
-                rows = [e.composer.confidence_features(c, t) for _, _, (e, c, t) in fit]
-                cw, cb = _fit_logistic(np.asarray(rows), np.asarray([float(r) for _, r, _ in fit]))
+                fit = _ranked([prepared[i] for i in train])
+                cw, cb = _fit_confidence(fit)
                 _set(engines, replace(settings, confidence_weights=tuple(cw), confidence_bias=cb))
-
-                def confidences(items: list[tuple[bool, bool, Any]]) -> list[float]:
-                    return [e.composer.confidence(c, t) for _, _, (e, c, t) in items]
-
-                def accuracy(
-                    items: list[tuple[bool, bool, Any]], conf: list[float], t: float
-                ) -> float:
-                    ok = [
-                        (r and p >= t) if a else p < t
-                        for (a, r, _), p in zip(items, conf, strict=True)
-                    ]
-                    return sum(ok) / len(ok)
-
-                train_conf = confidences(fit)
-                threshold = max(sorted(set(train_conf)), key=lambda t: accuracy(fit, train_conf, t))
-                held_out = scored(test)
-                conf = confidences(held_out)
-                tops += [float(r) for a, r, _ in held_out if a]
-                accs.append(accuracy(held_out, conf, threshold) * len(held_out))
+                seen = _scored(fit)
+                threshold = max(
+                    sorted({o.confidence for o in seen}),
+                    key=lambda t: sum(correct_at(o, t) for o in seen),
+                )
+                out = _scored(_ranked([prepared[i] for i in sorted(held)]))
+                tops += [float(o.would_be_correct) for o in out if o.answerable]
+                correct += sum(correct_at(o, threshold) for o in out)
                 auc = _auc(
-                    [p for (a, r, _), p in zip(held_out, conf, strict=True) if a and r],
-                    [p for (a, _, _), p in zip(held_out, conf, strict=True) if not a],
+                    [o.confidence for o in out if o.would_be_correct],
+                    [o.confidence for o in out if not o.answerable],
                 )
                 if auc is not None:
                     aucs.append(auc)
@@ -540,7 +579,7 @@ def cross_validate(
         "questions": float(len(prepared)),
         "top1": _mean(tops),
         "confidence_auc": _mean(aucs),
-        "accuracy": sum(accs) / (len(prepared) * repeats) if prepared else None,
+        "accuracy": correct / (len(prepared) * repeats) if prepared else None,
     }
 
 
@@ -552,25 +591,13 @@ def tune(
     right), then the abstention threshold and neighbour gap with the best pooled accuracy."""
     engines = [engine for engine, _ in sets]
     prepared = _prepare(sets)
-    rows, labels, groups = [], [], []
-    for engine, _q, text, vec, hits, spans in prepared:
-        cands = engine.composer.candidates(text, vec, hits)
-        y = np.asarray([_label(c, spans) for c in cands])
-        rows += [c.features for c in cands]
-        labels += list(y)
-        if y.any():
-            groups.append((np.asarray([c.features for c in cands]), y))
-    weights = _fit_listwise(groups)
+    groups = _sentence_groups(prepared)
+    weights = _fit_listwise([g for g in groups if g[1].any()])
     old = engines[0].composer.settings
     settings = replace(old, weights=tuple(round(float(w), 4) for w in weights), bias=0.0)
     _set(engines, settings)
     try:
-        q_rows, q_labels = [], []
-        for engine, q, text, vec, hits, spans in prepared:
-            cands = engine.composer.candidates(text, vec, hits)
-            q_rows.append(engine.composer.confidence_features(cands, text))
-            q_labels.append(_label(cands[0], spans) if cands and q.answerable else 0.0)
-        cw, cb = _fit_logistic(np.asarray(q_rows), np.asarray(q_labels))
+        cw, cb = _fit_confidence(_ranked(prepared))
         settings = replace(
             settings,
             confidence_weights=tuple(round(float(w), 4) for w in cw),
@@ -596,8 +623,8 @@ def tune(
     info = {
         "sentence_features": list(FEATURES),
         "confidence_features": list(CONFIDENCE_FEATURES),
-        "candidates": len(rows),
-        "positives": int(sum(labels)),
+        "candidates": sum(len(y) for _, y in groups),
+        "positives": int(sum(y.sum() for _, y in groups)),
         "questions": len(prepared),
         "dev_score": round(best[0], 4),
     }

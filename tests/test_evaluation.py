@@ -6,7 +6,6 @@ import json
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -326,7 +325,7 @@ def _dev_sample(n: int) -> list[GoldQuestion]:
     return select(load_gold(ROOT / "eval" / "gold" / "seeds.jsonl"), "dev")[:n]
 
 
-def test_tune_fits_every_feature_and_leaves_the_engine_as_it_was(seeds_engine: Any) -> None:
+def test_tune_fits_every_feature_and_leaves_the_engine_as_it_was(seeds_engine: Engine) -> None:
     before = seeds_engine.composer.settings
     settings, info = tune([(seeds_engine, _dev_sample(40))])
     assert seeds_engine.composer.settings == before
@@ -337,7 +336,7 @@ def test_tune_fits_every_feature_and_leaves_the_engine_as_it_was(seeds_engine: A
 
 
 def test_cross_validation_is_held_out_deterministic_and_restores_settings(
-    seeds_engine: Any,
+    seeds_engine: Engine,
 ) -> None:
     before = seeds_engine.composer.settings
     sets = [(seeds_engine, _dev_sample(40))]
