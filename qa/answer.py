@@ -1,11 +1,20 @@
-"""The answer composer: score the sentences of the retrieved passages, pick the minimal verbatim
-answer, verify every citation against the file, or abstain and show the nearest passages.
+"""The answer composer: read the sentences of the retrieved passages with the reading model,
+pick the minimal verbatim answer and its short answer, verify every citation against the file,
+or abstain and show the nearest passages.
 
-Each candidate sentence gets a few features (dense similarity of sentence and passage, IDF-weighted
-coverage of the question's terms, whether it holds the kind of thing the question asks for, the
-passage's retrieval rank); a logistic model turns them into the probability that the sentence
-answers. Its weights and the abstention threshold are fitted on the dev split of the gold set
-(`qa tune`), never on the split that is reported.
+Three steps per question:
+
+1. *Preselect.* Every sentence of the top passages gets a few cheap features (its cosine with
+   the question, the IDF-weighted share of the question's terms in it and around it, its
+   passage's rank); a linear score keeps the best ``pool`` of them.
+2. *Read.* The reading model (`qa.reader`) reads the question with each pooled sentence in one
+   batched call: the probability that the sentence answers, and the short-answer span inside it.
+3. *Decide.* The sentence with the best combined score (reader logit and preselection score) is
+   the answer; a logistic confidence model over the reader's view of the best sentence and its
+   rivals decides whether to answer at all; the short answer is kept when its span probability
+   clears its own threshold.
+
+All weights and thresholds are fitted by `qa tune` on the dev splits, never on a reported split.
 """
 
 from __future__ import annotations
@@ -15,82 +24,62 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from qa.errors import CitationError
+from qa.reader import Reading
 from qa.retrieval import Hit
 from qa.store import StoredIndex
-from qa.text import normalize, terms, words
-from qa.types import Answer, Citation, Passage, Sentence
+from qa.text import normalize, terms
+from qa.types import Answer, Citation, Passage, Sentence, ShortAnswer
 
 TUNED = Path(__file__).resolve().parent / "tuned.json"
 FEATURES = (
     "dense_sentence",  # cosine of question and sentence
-    "dense_passage",  # cosine of question and the sentence's passage
-    "dense_best",  # the sentence's cosine minus the best among all candidates
     "lex_sentence",  # IDF-weighted share of the question's terms found in the sentence
     "lex_context",  # … in the sentence and its neighbours
-    "lex_passage",  # … in the passage
-    "missing_key",  # rarest question term missing from the sentence and its neighbours
-    "entity_missing",  # share of the question's names missing from the sentence and neighbours
-    "entity_absent",  # share of the question's names missing from the sentence itself
-    "type_match",  # the question asks for a kind of thing (who/when/how many…) the sentence has
-    "type_miss",  # … and the sentence has none
     "rank",  # 1 / (1 + the passage's retrieval rank)
-    "short",  # the sentence has fewer than SHORT_WORDS words (a heading, a label, a fragment)
-    "doc_missing",  # share of the question's names found nowhere in the sentence's file
+)
+FINAL_FEATURES = (
+    "reader",  # the reading model's logit that the sentence answers
+    "preselect",  # the preselection score minus the pool's best
+    "short",  # the sentence has fewer than SHORT_WORDS words (a heading, a label)
 )
 SHORT_WORDS = 8
+CONFIDENCE_FEATURES = (
+    "reader",  # the best sentence's reader logit
+    "share",  # its share of the softmax over the pool's final scores
+    "margin",  # its final score minus the runner-up's (capped at MARGIN_CAP)
+    "unknown_names",  # share of the question's names found nowhere in the corpus
+    "names_missing",  # share of the question's names missing from the sentence and neighbours
+)
 MARGIN_CAP = 5.0
 
 
-CONFIDENCE_FEATURES = (
-    "share",  # the best sentence's share of the softmax over all candidates' scores
-    "dense_sentence",  # its cosine with the question
-    "lex_context",  # question terms found around it
-    "missing_key",  # rarest question term missing around it
-    "entity_missing",  # question names missing around it
-    "type_miss",  # the asked kind of thing is absent
-    "unknown_names",  # share of the question's names found nowhere in the corpus
-    "margin",  # the best score minus the runner-up's (logits, capped at MARGIN_CAP)
-    "typed",  # the question asks for a kind of thing at all
-    "doc_missing",  # question names missing from the best sentence's file
-)
+class ReaderModel(Protocol):
+    """What the composer needs of a reading model (qa.reader.Reader; a fake in tests)."""
+
+    def read(self, question: str, sentences: Sequence[str]) -> list[Reading]: ...
 
 
 @dataclass(frozen=True)
 class ComposerSettings:
-    """Fitted by `qa tune` on the dev split; see eval/README.md."""
+    """Fitted by `qa tune` on the dev splits; see eval/README.md."""
 
-    weights: tuple[float, ...] = (
-        6.0,
-        1.0,
-        2.0,
-        3.0,
-        1.0,
-        0.5,
-        -2.0,
-        -2.0,
-        -1.0,
-        0.5,
-        -1.0,
-        0.5,
-        -1.0,
-        -1.0,
-    )
-    bias: float = -6.0
-    # question-level confidence that the best sentence answers: a logistic model over
-    # CONFIDENCE_FEATURES of the best candidate and the spread of the candidates
-    confidence_weights: tuple[float, ...] = (4.0, 0.0, 0.0, -1.0, -1.0, -1.0, -2.0, 2.0, 0.0, -1.0)
-    confidence_bias: float = -2.0
+    weights: tuple[float, ...] = (6.0, 3.0, 1.0, 0.5)  # preselection, over FEATURES
+    final_weights: tuple[float, ...] = (1.0, 0.0, 0.0)  # over FINAL_FEATURES
+    confidence_weights: tuple[float, ...] = (1.0, 0.0, 0.0, -2.0, 0.0)
+    confidence_bias: float = 0.0
     threshold: float = 0.5  # abstain when the confidence is below this
+    span_threshold: float = 0.3  # no short answer below this span probability
     neighbour_gap: float = 0.5  # an adjacent sentence joins when its score is this close
-    passages: int = 8  # passages whose sentences are scored
+    passages: int = 8  # passages whose sentences are preselected
+    pool: int = 8  # sentences the reader reads
     related: int = 3  # nearest passages shown when abstaining
 
     @classmethod
@@ -101,9 +90,11 @@ class ComposerSettings:
             return cls()
         saved: dict[str, Any] = json.loads(path.read_text())
         fitted = saved.get("fitted_on", {})
-        if fitted.get("sentence_features") != list(FEATURES) or fitted.get(
-            "confidence_features"
-        ) != list(CONFIDENCE_FEATURES):
+        if (
+            fitted.get("sentence_features") != list(FEATURES)
+            or fitted.get("final_features") != list(FINAL_FEATURES)
+            or fitted.get("confidence_features") != list(CONFIDENCE_FEATURES)
+        ):
             return cls()
         fields: dict[str, Any] = {
             k: tuple(v) if isinstance(v, list) else v for k, v in saved["settings"].items()
@@ -114,92 +105,9 @@ class ComposerSettings:
         return asdict(self)
 
 
-# ---------------------------------------------------------------- answer types
-
-_MONTHS = frozenset(
-    """january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
-)
-_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-_NUMBER_WORDS = frozenset(
-    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-    hundred hundreds thousand thousands million millions billion billions dozen dozens half
-    several""".split()
-)
-_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
-_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-_TYPES = (
-    (
-        "number",
-        re.compile(
-            r"^(how (many|much|old|long|far|large|big)|what (number|percentage|"
-            r"proportion|share|amount)|number of)\b"
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"^(when|what (year|date|day|month|time)|which (year|date|day|month)|"
-            r"since when|how long ago)\b"
-        ),
-    ),
-    (
-        "entity",
-        re.compile(
-            r"^(who|whom|whose|which (person|man|woman|group|groups|organi[sz]ation|"
-            r"official|leader|faction|factions|party|country|agency|minister))\b"
-        ),
-    ),
-    (
-        "place",
-        re.compile(
-            r"^(where|which (city|town|village|country|province|region|area|place))"
-            r"\b"
-        ),
-    ),
-)
-
-
-def question_type(question: str) -> str | None:
-    q = normalize(question)
-    q = re.sub(r"^(and|but|so|then|also|please|tell me|do you know)\s+", "", q)
-    for name, pattern in _TYPES:
-        if pattern.search(q):
-            return name
-    return None
-
-
-def _has_type(kind: str, sentence: str, all_words: Sequence[str], asked: set[str]) -> bool:
-    """Does the sentence (its text and its words) hold something of the asked kind that the
-    question (its words: ``asked``) does not already?"""
-    toks = [w for w in all_words if w not in asked]
-    if kind == "number":  # a count or amount, not the day or year of a date
-        dated = {i for i, w in enumerate(all_words) if w in _MONTHS}
-        counts = [
-            w
-            for i, w in enumerate(all_words)
-            if w not in asked
-            and (
-                w in _NUMBER_WORDS
-                or (
-                    any(c.isdigit() for c in w)
-                    and not _YEAR.fullmatch(w)
-                    and not ({i - 1, i + 1} & dated)
-                )
-            )
-        ]
-        return bool(counts)
-    if kind == "date":
-        return any(
-            w in _MONTHS or w in _DAYS or re.fullmatch(r"1[5-9]\d\d|20\d\d", w) for w in toks
-        )
-    # entity / place: a capitalised word (not the sentence's first) the question lacks
-    caps = re.findall(r"(?<=[\s(“\"'‘-])([A-Z][\w’'-]+)", sentence)
-    return any(normalize(c) not in asked for c in caps)
-
-
 # ---------------------------------------------------------------- scoring
+
+_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +115,12 @@ class Candidate:
     passage: Passage
     index: int  # position of the sentence in its passage
     sentence: Sentence
-    features: tuple[float, ...]
-    score: float  # the sentence model's logit
-    probability: float
+    features: tuple[float, ...]  # FEATURES
+    preselect: float  # the preselection score
+    names_missing: float  # share of the question's names missing around the sentence
+    reading: Reading | None = None  # set for the pooled sentences
+    final: tuple[float, ...] = ()  # FINAL_FEATURES, once read
+    score: float = -math.inf  # the final score, once read
 
 
 def question_names(question: str) -> set[str]:
@@ -235,72 +146,67 @@ def coverage(q_terms: Mapping[str, float], text_terms: AbstractSet[str]) -> floa
 
 class Composer:
     def __init__(
-        self, store: StoredIndex, texts: Mapping[str, str], settings: ComposerSettings | None = None
+        self,
+        store: StoredIndex,
+        texts: Mapping[str, str],
+        reader: ReaderModel,
+        settings: ComposerSettings | None = None,
     ) -> None:
         self.store = store
         self.texts = texts
+        self.reader = reader
         self.settings = settings or ComposerSettings()
         self._idf: Mapping[str, float] = store.idf
         self._default_idf = max(self._idf.values(), default=1.0)
-        self._file_terms = lru_cache(maxsize=1024)(self._terms_of_file)
         self._analysed = lru_cache(maxsize=8192)(self._analyse)
 
-    def _analyse(self, passage: int) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
-        """The terms and the words of each sentence of a passage (kept for the next question)."""
-        return tuple(
-            (frozenset(terms(x.text)), tuple(words(x.text)))
-            for x in self.store.passages[passage].sentences
-        )
+    def _analyse(self, passage: int) -> tuple[frozenset[str], ...]:
+        """The terms of each sentence of a passage (kept for the next question)."""
+        return tuple(frozenset(terms(x.text)) for x in self.store.passages[passage].sentences)
 
-    def _terms_of_file(self, source: str) -> frozenset[str]:
-        """The terms of a whole file and of its name (titles often live there)."""
-        text = self.texts.get(source) or ""
-        return frozenset(terms(text)) | frozenset(terms(Path(source).stem))
-
-    def candidates(self, question: str, vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
+    def preselected(
+        self, question: str, vector: np.ndarray, hits: Sequence[Hit]
+    ) -> list[Candidate]:
+        """Every sentence of the top passages with its cheap features, best preselection
+        score first."""
         s = self.settings
         q_terms = {t: self._idf.get(t, self._default_idf) for t in set(terms(question))}
-        key = max(q_terms.values(), default=1.0)
         names = question_names(question)
-        kind = question_type(question)
-        asked = set(words(question))
         w = np.asarray(s.weights)
-        rows: list[tuple[int, Passage, int, Sentence, list[float]]] = []
+        out: list[Candidate] = []
         for rank, hit in enumerate(hits[: s.passages]):
             passage = self.store.passages[hit.passage]
             base = int(self.store.sentence_base[hit.passage])
             vecs = np.asarray(self.store.sentence_vectors[base : base + len(passage.sentences)])
             sims = vecs @ vector
-            analysed = self._analysed(hit.passage)
-            sent_terms = [t for t, _ in analysed]
-            lex_p = coverage(q_terms, set().union(*sent_terms))
+            sent_terms = self._analysed(hit.passage)
             for i, sent in enumerate(passage.sentences):
-                context = set().union(*sent_terms[max(0, i - 1) : i + 2])
-                missing = max((v for t, v in q_terms.items() if t not in context), default=0.0)
-                typed = kind is not None and _has_type(kind, sent.text, analysed[i][1], asked)
-                f = [
+                context = frozenset().union(*sent_terms[max(0, i - 1) : i + 2])
+                f = (
                     float(sims[i]),
-                    hit.dense,
-                    0.0,  # dense_best, filled in below
                     coverage(q_terms, sent_terms[i]),
                     coverage(q_terms, context),
-                    lex_p,
-                    missing / key if key else 0.0,
-                    len(names - context) / len(names) if names else 0.0,
-                    len(names - sent_terms[i]) / len(names) if names else 0.0,
-                    float(typed),
-                    float(kind is not None and not typed),
                     1.0 / (1 + rank),
-                    float(len(analysed[i][1]) < SHORT_WORDS),
-                    len(names - self._file_terms(sent.source)) / len(names) if names else 0.0,
-                ]
-                rows.append((rank, passage, i, sent, f))
-        top = max((f[0] for *_, f in rows), default=0.0)
-        out: list[Candidate] = []
-        for _, passage, i, sent, f in rows:
-            f[2] = f[0] - top
-            z = float(np.dot(w, f) + s.bias)
-            out.append(Candidate(passage, i, sent, tuple(f), z, 1.0 / (1.0 + math.exp(-z))))
+                )
+                missing = len(names - context) / len(names) if names else 0.0
+                out.append(Candidate(passage, i, sent, f, float(np.dot(w, f)), missing))
+        out.sort(key=lambda c: (-c.preselect, c.passage.id, c.index))
+        return out
+
+    def candidates(self, question: str, vector: np.ndarray, hits: Sequence[Hit]) -> list[Candidate]:
+        """The pooled sentences, read by the reading model in one batch, best final score
+        first."""
+        s = self.settings
+        pool = self.preselected(question, vector, hits)[: s.pool]
+        if not pool:
+            return []
+        readings = self.reader.read(question, [c.sentence.text for c in pool])
+        top = pool[0].preselect
+        w = np.asarray(s.final_weights)
+        out = []
+        for c, r in zip(pool, readings, strict=True):
+            final = (r.logit, c.preselect - top, float(len(c.sentence.text.split()) < SHORT_WORDS))
+            out.append(replace(c, reading=r, final=final, score=float(np.dot(w, final))))
         out.sort(key=lambda c: (-c.score, c.passage.id, c.index))
         return out
 
@@ -314,7 +220,7 @@ class Composer:
         if best is not None and confidence >= s.threshold:
             chosen = self._with_neighbours(best, cands)
             citations = [c for c in (self._cite(x.sentence) for x in chosen) if c is not None]
-            if citations:
+            if citations and citations[0].start == best.sentence.start:
                 return Answer(
                     question,
                     " ".join(c.quote for c in citations),
@@ -323,6 +229,7 @@ class Composer:
                     tuple(citations),
                     (),
                     index_version,
+                    short_answer=self.short_answer(best, citations[0]),
                 )
         related = [self._cite_passage(self.store.passages[h.passage]) for h in hits[: s.related]]
         return Answer(
@@ -337,28 +244,27 @@ class Composer:
 
     def confidence_features(self, cands: Sequence[Candidate], question: str) -> list[float]:
         """CONFIDENCE_FEATURES of the best candidate, by name."""
-        if not cands:
+        best = cands[0] if cands else None
+        if best is None or best.reading is None:
             return [0.0] * len(CONFIDENCE_FEATURES)
-        best = cands[0]
-        named = dict(zip(FEATURES, best.features, strict=True))
         scores = np.asarray([c.score for c in cands])
-        named["share"] = float(1.0 / np.exp(scores - best.score).sum())
         runner_up = cands[1].score if len(cands) > 1 else best.score - MARGIN_CAP
-        named["margin"] = min(best.score - runner_up, MARGIN_CAP) / MARGIN_CAP
-        named["typed"] = float(question_type(question) is not None)
         names = question_names(question)
         unknown = [n for n in names if n not in self._idf]
-        named["unknown_names"] = len(unknown) / len(names) if names else 0.0
+        named = {
+            "reader": best.reading.logit,
+            "share": float(1.0 / np.exp(scores - best.score).sum()),
+            "margin": min(best.score - runner_up, MARGIN_CAP) / MARGIN_CAP,
+            "unknown_names": len(unknown) / len(names) if names else 0.0,
+            "names_missing": best.names_missing,
+        }
         return [named[n] for n in CONFIDENCE_FEATURES]
 
     def confidence(self, cands: Sequence[Candidate], question: str) -> float:
         if not cands:
             return 0.0
-        features = self.confidence_features(cands, question)
-        if features[CONFIDENCE_FEATURES.index("unknown_names")] == 1.0:
-            return 0.0  # the sources never mention any name the question asks about
         s = self.settings
-        z = float(np.dot(s.confidence_weights, features))
+        z = float(np.dot(s.confidence_weights, self.confidence_features(cands, question)))
         return 1.0 / (1.0 + math.exp(-(z + s.confidence_bias)))
 
     def _with_neighbours(self, best: Candidate, cands: Sequence[Candidate]) -> list[Candidate]:
@@ -372,6 +278,24 @@ class Composer:
             ):
                 chosen.append(c)
         return [best, *sorted(chosen[1:], key=lambda c: c.index)]
+
+    def short_answer(self, best: Candidate, citation: Citation) -> ShortAnswer | None:
+        """The reader's span inside the best sentence, verified against the file; None when its
+        probability is below the fitted threshold or it is the whole sentence."""
+        r = best.reading
+        if r is None or r.span is None or r.span_probability < self.settings.span_threshold:
+            return None
+        sent = best.sentence
+        lo, hi = r.span
+        text = sent.text[lo:hi]
+        if not text.strip() or normalize(text) == normalize(sent.text).rstrip(".!?;:"):
+            return None
+        short = ShortAnswer(text, sent.source, sent.start + lo, sent.start + hi)
+        file_text = self.texts.get(short.source)
+        inside = citation.start <= short.start < short.end <= citation.end
+        if file_text is None or file_text[short.start : short.end] != text or not inside:
+            return None
+        return short
 
     # ------------------------------------------------------------ citations
 

@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 
 from qa import __version__
-from qa.answer import Composer, ComposerSettings
+from qa.answer import Composer, ComposerSettings, ReaderModel
 from qa.chunking import ChunkSettings, chunk_document
 from qa.corpus import copies_of, decode, find_duplicates, list_sources, load_corpus
 from qa.embedding import Encoder, OnnxEncoder, ensure_onnx
 from qa.errors import IndexCorrupt, IndexMismatch, NotFound, QuestionRejected
+from qa.reader import Reader
 from qa.retrieval import HybridRetriever
 from qa.store import (
     FORMAT_VERSION,
@@ -290,6 +291,7 @@ class Engine:
         corpus: Path,
         store: StoredIndex,
         encoder: Encoder,
+        reader: ReaderModel,
         composer_settings: ComposerSettings | None = None,
     ) -> None:
         self.corpus = corpus
@@ -298,7 +300,10 @@ class Engine:
         self.index_version: str = store.manifest["index_version"]
         self.texts: Mapping[str, str] = CorpusTexts(corpus, store.sources)
         self.retriever = HybridRetriever(store)
-        self.composer = Composer(store, self.texts, composer_settings or ComposerSettings.tuned())
+        self.reader = reader
+        self.composer = Composer(
+            store, self.texts, reader, composer_settings or ComposerSettings.tuned()
+        )
 
     @classmethod
     def open(
@@ -310,8 +315,11 @@ class Engine:
         on_build: Callable[[str], None] | None = None,
         composer_settings: ComposerSettings | None = None,
         encoder: Encoder | None = None,
+        reader: ReaderModel | None = None,
     ) -> Engine:
-        """Load the index for ``corpus``, building or refreshing it first when needed."""
+        """Load the index for ``corpus``, building or refreshing it first when needed. The
+        reading model loads in the background meanwhile; a damaged one is a ModelError."""
+        reader = reader or Reader()
         index_dir = index_dir or default_index_dir(corpus)
         encoder = encoder or OnnxEncoder(ensure_onnx(models_dir or INDEX_ROOT / "models"))
         ensure_index(corpus, index_dir, encoder, rebuild=rebuild, on_build=on_build)
@@ -324,7 +332,9 @@ class Engine:
                 on_build(f"{exc}; rebuilding")
             build_index(corpus, index_dir, encoder)
             store = load(current_build(index_dir) or build)
-        return cls(corpus, store, encoder, composer_settings)
+        if isinstance(reader, Reader):
+            reader.ready()
+        return cls(corpus, store, encoder, reader, composer_settings)
 
     def ask(self, question: str) -> Answer:
         return self.ask_many([question])[0]

@@ -13,13 +13,14 @@ import re
 import statistics
 import string
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
-from qa.answer import CONFIDENCE_FEATURES, FEATURES, ComposerSettings
+from qa.answer import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES, ComposerSettings
 from qa.corpus import decode, split_paragraphs
 from qa.errors import QAError
 from qa.types import Answer, Evidence, GoldQuestion
@@ -80,6 +81,21 @@ def squad_normalize(text: str) -> str:
     text = "".join(c for c in text if c not in set(string.punctuation))
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
+
+
+def short_scores(predicted: str, answers: Sequence[str]) -> tuple[float, float]:
+    """SQuAD exact match and token F1 of a short answer, best over the accepted answers."""
+
+    def f1(a: str, b: str) -> float:
+        pa, pb = squad_normalize(a).split(), squad_normalize(b).split()
+        common = sum(min(pa.count(w), pb.count(w)) for w in set(pa))
+        if not pa or not pb or not common:
+            return float(pa == pb)
+        precision, recall = common / len(pa), common / len(pb)
+        return 2 * precision * recall / (precision + recall)
+
+    em = max(float(squad_normalize(predicted) == squad_normalize(g)) for g in answers)
+    return em, max(f1(predicted, g) for g in answers)
 
 
 Span = tuple[str, int, int]  # source, start, end
@@ -150,6 +166,9 @@ class Result:
     invariant_failures: tuple[str, ...]
     # an answerable question abstained on: do the nearest passages shown hold its evidence?
     related_gold: bool | None = None
+    short: bool = False  # answered with a short answer
+    short_em: float | None = None  # its exact match / token F1, when the top citation is right
+    short_f1: float | None = None
 
     @property
     def correct(self) -> bool:
@@ -171,6 +190,17 @@ def check_invariants(answer: dict[str, Any], corpus: Corpus) -> list[str]:
         failures.append("abstention that still answers")
     if answer["related"] and not answer["abstained"]:
         failures.append("related passages on an answer")
+    short = answer.get("short_answer")
+    if short is not None:
+        text = corpus.text(short["source"])
+        first = answer["citations"][0] if answer["citations"] else None
+        if text is None or text[short["start"] : short["end"]] != short["text"]:
+            failures.append("short answer not verbatim")
+        if first is None or not (
+            first["source"] == short["source"]
+            and first["start"] <= short["start"] < short["end"] <= first["end"]
+        ):
+            failures.append("short answer outside its cited sentence")
     return failures
 
 
@@ -207,6 +237,10 @@ def score_question(
     related_gold = (
         any(cites_gold(c) for c in a["related"]) if q.answerable and a["abstained"] else None
     )
+    short = a.get("short_answer")
+    short_em = short_f1 = None
+    if short is not None and top and q.answers:
+        short_em, short_f1 = short_scores(short["text"], q.answers)
     return Result(
         q.id,
         q.tags,
@@ -222,6 +256,9 @@ def score_question(
         len(a["answer"]),
         tuple(failures),
         related_gold,
+        short is not None,
+        short_em,
+        short_f1,
     )
 
 
@@ -245,11 +282,14 @@ def run(
             json.dumps(x.to_dict()) == json.dumps(y.to_dict())
             for x, y in zip(answers, again, strict=True)
         )
+        # the probe (abstention off) differs from the answer only where the system abstained
+        declined = [q for q, a in zip(questions, answers, strict=True) if a.abstained]
         engine.composer.settings = replace(real, threshold=0.0)
         try:
-            probes = engine.ask_many(questions)
+            probed = iter(engine.ask_many(declined) if declined else [])
         finally:
             engine.composer.settings = real
+        probes = [next(probed) if a.abstained else a for a in answers]
         for q, ans, probe in zip(batch, answers, probes, strict=True):
             ranked = [
                 {(p.source, p.paragraph)} | {(s.source, s.paragraph) for s in p.also_in}
@@ -291,6 +331,9 @@ def metrics(results: Sequence[Result]) -> dict[str, float | None]:
         "ndcg@10": _mean(
             1.0 / math.log2(r.first_relevant + 1) if r.first_relevant else 0.0 for r in ans
         ),
+        "short_coverage": _mean(float(r.short) for r in answered),
+        "short_em": _mean(r.short_em for r in answered if r.short_em is not None),
+        "short_f1": _mean(r.short_f1 for r in answered if r.short_f1 is not None),
         "invariants": _mean(float(not r.invariant_failures) for r in results),
     }
 
@@ -306,6 +349,7 @@ QUALITY = (
     "recall@5",
     "mrr@10",
     "ndcg@10",
+    "short_f1",
 )
 
 
@@ -435,32 +479,74 @@ def _fit_listwise(
     rate: float = 0.05,
 ) -> np.ndarray:
     """Conditional logit: per question, a softmax over its candidates, maximising the
-    probability of the sentences that cite gold evidence (Adam on the mean log-likelihood)."""
+    probability of the sentences that cite gold evidence (Adam on the mean log-likelihood).
+    The groups are padded into one array, so each step is a few vector operations."""
     dim = groups[0][0].shape[1]
+    width = max(len(y) for _, y in groups)
+    x = np.zeros((len(groups), width, dim))
+    y = np.zeros((len(groups), width))
+    real = np.zeros((len(groups), width), dtype=bool)
+    for g, (gx, gy) in enumerate(groups):
+        x[g, : len(gy)] = gx
+        y[g, : len(gy)] = gy
+        real[g, : len(gy)] = True
     w = np.zeros(dim)
     m = np.zeros(dim)
     v = np.zeros(dim)
     for step in range(1, steps + 1):
-        grad = l2 * w
-        for x, y in groups:
-            z = x @ w
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            q = p * y / (p * y).sum()
-            grad -= (x.T @ (q - p)) / len(groups)
+        z = np.where(real, x @ w, -np.inf)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        q = p * y
+        q /= q.sum(axis=1, keepdims=True)
+        grad = l2 * w - np.einsum("gn,gnd->d", q - p, x) / len(groups)
         m = 0.9 * m + 0.1 * grad
         v = 0.999 * v + 0.001 * grad**2
         w -= rate * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
     return w
 
 
-def _set(engines: Sequence[Any], settings: ComposerSettings) -> None:
-    for engine in engines:
-        engine.composer.settings = settings
+def _masked(names: Sequence[str], without: AbstractSet[str]) -> np.ndarray:
+    return np.asarray([n not in without for n in names])
 
 
-def _prepare(sets: Sequence[tuple[Any, Sequence[GoldQuestion]]]) -> list[tuple[Any, ...]]:
-    """(engine, question, checked text, vector, hits, gold spans) for every question."""
+def _fit_listwise_masked(
+    groups: Sequence[tuple[np.ndarray, np.ndarray]], names: Sequence[str], without: AbstractSet[str]
+) -> tuple[float, ...]:
+    """Listwise weights over the features not in ``without`` (those get 0)."""
+    keep = _masked(names, without)
+    w = np.zeros(len(names))
+    usable = [(x[:, keep], y) for x, y in groups if y.any()]
+    if usable and keep.any():
+        w[keep] = _fit_listwise(usable)
+    return tuple(round(float(v), 4) for v in w)
+
+
+class _CachedReader:
+    """The engine's reader with its readings kept, so fitting reads each pair once."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.seen: dict[tuple[str, str], Any] = {}
+
+    def read(self, question: str, sentences: Sequence[str]) -> list[Any]:
+        todo = [s for s in dict.fromkeys(sentences) if (question, s) not in self.seen]
+        for s, r in zip(todo, self.reader.read(question, todo) if todo else [], strict=True):
+            self.seen[(question, s)] = r
+        return [self.seen[(question, s)] for s in sentences]
+
+
+class _Prepared(NamedTuple):
+    engine: Any
+    question: GoldQuestion
+    text: str
+    vector: np.ndarray
+    hits: list[Any]
+    spans: list[Span]
+
+
+def _prepare(sets: Sequence[tuple[Any, Sequence[GoldQuestion]]]) -> list[_Prepared]:
+    """Every question with its checked text, vector, hits and gold spans."""
     from qa.engine import check_question
 
     prepared = []
@@ -470,26 +556,46 @@ def _prepare(sets: Sequence[tuple[Any, Sequence[GoldQuestion]]]) -> list[tuple[A
             text = check_question(q.question)
             vec = engine.encoder.encode([text])[0]
             hits = engine.retriever.search(text, vec, engine.composer.settings.passages)
-            prepared.append((engine, q, text, vec, hits, corpus.evidence_spans(q)))
+            prepared.append(_Prepared(engine, q, text, vec, hits, corpus.evidence_spans(q)))
     return prepared
 
 
-def _auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
+def auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
+    """The chance that a random positive scores above a random negative (ties count half)."""
     if not pos or not neg:
         return None
     wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
     return wins / (len(pos) * len(neg))
 
 
-def _sentence_groups(prepared: Sequence[tuple[Any, ...]]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each question's candidate features and gold labels, the sentence model's training data
-    (the features do not depend on the weights, only the candidates' order does)."""
+def _preselect_groups(prepared: Sequence[_Prepared]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each question's preselection features and gold labels, over every sentence of its top
+    passages (the features do not depend on any weight)."""
     groups = []
-    for engine, _q, text, vec, hits, spans in prepared:
-        cands = engine.composer.candidates(text, vec, hits)
-        groups.append(
-            (np.asarray([c.features for c in cands]), np.asarray([_label(c, spans) for c in cands]))
-        )
+    for p in prepared:
+        cands = p.engine.composer.preselected(p.text, p.vector, p.hits)
+        if cands:
+            groups.append(
+                (
+                    np.asarray([c.features for c in cands]),
+                    np.asarray([_label(c, p.spans) for c in cands]),
+                )
+            )
+    return groups
+
+
+def _final_groups(prepared: Sequence[_Prepared]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each question's pooled, read candidates: FINAL_FEATURES and gold labels."""
+    groups = []
+    for p in prepared:
+        cands = p.engine.composer.candidates(p.text, p.vector, p.hits)
+        if cands:
+            groups.append(
+                (
+                    np.asarray([c.final for c in cands]),
+                    np.asarray([_label(c, p.spans) for c in cands]),
+                )
+            )
     return groups
 
 
@@ -503,19 +609,28 @@ class _Ranked(NamedTuple):
     would_be_correct: bool  # the best candidate cites gold
 
 
-def _ranked(prepared: Sequence[tuple[Any, ...]]) -> list[_Ranked]:
+def _ranked(prepared: Sequence[_Prepared]) -> list[_Ranked]:
     out = []
-    for engine, q, text, vec, hits, spans in prepared:
-        cands = engine.composer.candidates(text, vec, hits)
-        right = bool(cands) and q.answerable and _label(cands[0], spans) > 0
-        out.append(_Ranked(engine, cands, text, q.answerable, right))
+    for p in prepared:
+        cands = p.engine.composer.candidates(p.text, p.vector, p.hits)
+        right = bool(cands) and p.question.answerable and _label(cands[0], p.spans) > 0
+        out.append(_Ranked(p.engine, cands, p.text, p.question.answerable, right))
     return out
 
 
-def _fit_confidence(ranked: Sequence[_Ranked]) -> tuple[np.ndarray, float]:
-    """The confidence model: is the best candidate right?"""
-    rows = [r.engine.composer.confidence_features(r.cands, r.text) for r in ranked]
-    return _fit_logistic(np.asarray(rows), np.asarray([float(r.would_be_correct) for r in ranked]))
+def _fit_confidence(
+    ranked: Sequence[_Ranked], without: AbstractSet[str]
+) -> tuple[tuple[float, ...], float]:
+    """The confidence model: is the best candidate right? Over the CONFIDENCE_FEATURES not in
+    ``without``."""
+    keep = _masked(CONFIDENCE_FEATURES, without)
+    rows = np.asarray([r.engine.composer.confidence_features(r.cands, r.text) for r in ranked])
+    w = np.zeros(len(CONFIDENCE_FEATURES))
+    fitted, bias = _fit_logistic(
+        rows[:, keep], np.asarray([float(r.would_be_correct) for r in ranked])
+    )
+    w[keep] = fitted
+    return tuple(round(float(v), 4) for v in w), round(bias, 4)
 
 
 class _Scored(NamedTuple):
@@ -531,104 +646,167 @@ def _scored(ranked: Sequence[_Ranked]) -> list[_Scored]:
     ]
 
 
+def _fit(
+    prepared: Sequence[_Prepared],
+    engines: Sequence[Any],
+    base: ComposerSettings,
+    without: AbstractSet[str],
+) -> ComposerSettings:
+    """Preselection weights, final weights, confidence model and threshold (the lowest with
+    the best accuracy) fitted on ``prepared``; the engines are left with the result."""
+    settings = replace(
+        base, weights=_fit_listwise_masked(_preselect_groups(prepared), FEATURES, without)
+    )
+    _set(engines, settings)
+    finals = _fit_listwise_masked(_final_groups(prepared), FINAL_FEATURES, without)
+    settings = replace(settings, final_weights=finals)
+    _set(engines, settings)
+    ranked = _ranked(prepared)
+    cw, cb = _fit_confidence(ranked, without)
+    settings = replace(settings, confidence_weights=cw, confidence_bias=cb)
+    _set(engines, settings)
+    seen = _scored(ranked)
+    threshold = max(
+        sorted({o.confidence for o in seen}), key=lambda t: sum(correct_at(o, t) for o in seen)
+    )
+    settings = replace(settings, threshold=round(threshold, 4))
+    _set(engines, settings)
+    return settings
+
+
+def _set(engines: Sequence[Any], settings: ComposerSettings) -> None:
+    for engine in engines:
+        engine.composer.settings = settings
+
+
+class _Fitting:
+    """Engines set up for fitting (readings cached); restores their settings and readers."""
+
+    def __init__(self, engines: Sequence[Any]) -> None:
+        self.engines = list(engines)
+        self.settings = self.engines[0].composer.settings
+        self.readers = [e.composer.reader for e in self.engines]
+
+    def __enter__(self) -> _Fitting:
+        for e in self.engines:
+            e.composer.reader = _CachedReader(e.composer.reader)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for e, r in zip(self.engines, self.readers, strict=True):
+            e.composer.reader = r
+            e.composer.settings = self.settings
+
+
 def cross_validate(
-    sets: Sequence[tuple[Any, Sequence[GoldQuestion]]], folds: int = 5, repeats: int = 3
+    sets: Sequence[tuple[Any, Sequence[GoldQuestion]]],
+    folds: int = 5,
+    repeats: int = 3,
+    without: AbstractSet[str] = frozenset(),
 ) -> dict[str, float | None]:
     """Held-out quality of the composer's fitting procedure: ``repeats`` × ``folds``-fold
-    cross-validation over the given (dev) questions. Each fold fits the sentence model, the
-    confidence model and the threshold (the lowest with the best accuracy) on the other folds,
-    and scores the held-out questions: top-1 (the best sentence cites gold, answerable
-    questions), confidence AUC (right answers against unanswerable questions) and accuracy.
-    In-sample dev figures overstate these; judge changes to features or fitting here."""
-    prepared = _prepare(sets)
-    engines = list({id(e): e for e, *_ in prepared}.values())
-    old = engines[0].composer.settings
-    groups = _sentence_groups(prepared)
+    cross-validation over the given (dev) questions. Each fold fits the preselection, final
+    and confidence models and the threshold on the other folds, and scores the held-out
+    questions: top-1 (the best sentence cites gold, answerable questions), confidence AUC
+    (right answers against unanswerable questions) and accuracy. ``without`` names features
+    left out of every model (an ablation). In-sample dev figures overstate these; judge
+    changes to features or fitting here."""
+    engines = list({id(e): e for e, _ in sets}.values())
     tops: list[float] = []
-    correct = 0
+    right: dict[str, list[float]] = {}  # per corpus
     aucs: list[float] = []
-    try:
+    with _Fitting(engines) as fitting:
+        prepared = _prepare(sets)
         for repeat in range(repeats):
             order = np.random.default_rng(repeat).permutation(len(prepared))
             for part in np.array_split(order, folds):
                 held = set(part.tolist())
-                train = [i for i in range(len(prepared)) if i not in held]
-                weights = _fit_listwise([groups[i] for i in train if groups[i][1].any()])
-                settings = replace(old, weights=tuple(float(w) for w in weights), bias=0.0)
-                _set(engines, settings)
-                fit = _ranked([prepared[i] for i in train])
-                cw, cb = _fit_confidence(fit)
-                _set(engines, replace(settings, confidence_weights=tuple(cw), confidence_bias=cb))
-                seen = _scored(fit)
-                threshold = max(
-                    sorted({o.confidence for o in seen}),
-                    key=lambda t: sum(correct_at(o, t) for o in seen),
-                )
-                out = _scored(_ranked([prepared[i] for i in sorted(held)]))
+                train = [prepared[i] for i in range(len(prepared)) if i not in held]
+                settings = _fit(train, engines, fitting.settings, without)
+                tested = [prepared[i] for i in sorted(held)]
+                out = _scored(_ranked(tested))
                 tops += [float(o.would_be_correct) for o in out if o.answerable]
-                correct += sum(correct_at(o, threshold) for o in out)
-                auc = _auc(
+                for p, o in zip(tested, out, strict=True):
+                    right.setdefault(Path(p.engine.corpus).name, []).append(
+                        float(correct_at(o, settings.threshold))
+                    )
+                fold_auc = auc(
                     [o.confidence for o in out if o.would_be_correct],
                     [o.confidence for o in out if not o.answerable],
                 )
-                if auc is not None:
-                    aucs.append(auc)
-    finally:
-        _set(engines, old)
+                if fold_auc is not None:
+                    aucs.append(fold_auc)
     return {
         "questions": float(len(prepared)),
         "top1": _mean(tops),
         "confidence_auc": _mean(aucs),
-        "accuracy": correct / (len(prepared) * repeats) if prepared else None,
+        "accuracy": _mean(x for xs in right.values() for x in xs),
+        **{f"accuracy {name}": _mean(xs) for name, xs in sorted(right.items())},
     }
+
+
+def _span_threshold(prepared: Sequence[_Prepared], threshold: float, cost: float = 0.5) -> float:
+    """The short-answer threshold: over the answered questions whose best sentence is right,
+    the span probability above which short answers gain most, a short answer's gain being its
+    token F1 minus ``cost`` (a wrong short answer is worse than none)."""
+    points: list[tuple[float, float]] = []
+    for p, r in zip(prepared, _ranked(prepared), strict=True):
+        best = r.cands[0] if r.cands else None
+        reading = best.reading if best is not None else None
+        if (
+            best is None
+            or reading is None
+            or reading.span is None
+            or not r.would_be_correct
+            or not p.question.answers
+            or r.engine.composer.confidence(r.cands, r.text) < threshold
+        ):
+            continue
+        text = best.sentence.text[reading.span[0] : reading.span[1]]
+        points.append((reading.span_probability, short_scores(text, p.question.answers)[1] - cost))
+    best_t, total, gain = 1.0, 0.0, 0.0
+    for prob, g in sorted(points, reverse=True):
+        total += g
+        if total > gain:
+            gain, best_t = total, prob
+    return round(best_t, 4)
 
 
 def tune(
     sets: Sequence[tuple[Any, Sequence[GoldQuestion]]],
 ) -> tuple[ComposerSettings, dict[str, Any]]:
-    """Fit the composer on (engine, dev questions) pairs — one per corpus — in three steps: the
-    sentence model (which sentence answers), the confidence model (is the chosen sentence
-    right), then the abstention threshold and neighbour gap with the best pooled accuracy."""
-    engines = [engine for engine, _ in sets]
-    prepared = _prepare(sets)
-    groups = _sentence_groups(prepared)
-    weights = _fit_listwise([g for g in groups if g[1].any()])
-    old = engines[0].composer.settings
-    settings = replace(old, weights=tuple(round(float(w), 4) for w in weights), bias=0.0)
-    _set(engines, settings)
-    try:
-        cw, cb = _fit_confidence(_ranked(prepared))
-        settings = replace(
-            settings,
-            confidence_weights=tuple(round(float(w), 4) for w in cw),
-            confidence_bias=round(cb, 4),
-            threshold=0.0,
-        )
+    """Fit the composer on (engine, dev questions) pairs — one per corpus: the preselection
+    weights, the final weights, the confidence model and the threshold, then the neighbour gap
+    with the best pooled accuracy and the short-answer threshold."""
+    engines = list({id(e): e for e, _ in sets}.values())
+    with _Fitting(engines) as fitting:
+        prepared = _prepare(sets)
+        settings = _fit(prepared, engines, fitting.settings, frozenset())
 
         def pooled() -> list[Result]:
             return [r for engine, gold in sets for r in run(engine, gold)[0]]
 
         best: tuple[float, float, float] | None = None
-        for gap in (0.0, 0.25, 0.5, 1.0):
-            _set(engines, replace(settings, neighbour_gap=gap))
+        for gap in (0.0, 0.5, 1.0, 2.0):
+            _set(engines, replace(settings, neighbour_gap=gap, threshold=0.0))
             threshold = best_threshold(sweep(pooled()))
             _set(engines, replace(settings, neighbour_gap=gap, threshold=threshold))
             m = metrics(pooled())
             score = (m["accuracy"] or 0.0) + 0.1 * (m["citation_precision"] or 0.0)
             if best is None or score > best[0]:
                 best = (score, gap, threshold)
-    finally:
-        _set(engines, old)
-    assert best is not None
+        assert best is not None
+        settings = replace(settings, neighbour_gap=best[1], threshold=round(best[2], 4))
+        _set(engines, settings)
+        settings = replace(settings, span_threshold=_span_threshold(prepared, settings.threshold))
     info = {
         "sentence_features": list(FEATURES),
+        "final_features": list(FINAL_FEATURES),
         "confidence_features": list(CONFIDENCE_FEATURES),
-        "candidates": sum(len(y) for _, y in groups),
-        "positives": int(sum(y.sum() for _, y in groups)),
         "questions": len(prepared),
         "dev_score": round(best[0], 4),
     }
-    return replace(settings, neighbour_gap=best[1], threshold=round(best[2], 4)), info
+    return settings, info
 
 
 def gold_digest(path: Path) -> str:

@@ -89,6 +89,20 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class ShortAnswer:
+    """The exact words that answer, inside the first citation's quote:
+    ``file_text[start:end] == text``, verified like every citation."""
+
+    text: str
+    source: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "source": self.source, "start": self.start, "end": self.end}
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     question: str
     answer: str
@@ -98,6 +112,7 @@ class Answer:
     related: tuple[Citation, ...]
     index_version: str
     rewritten_query: str | None = None
+    short_answer: ShortAnswer | None = None  # null when abstained or not confident enough
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,6 +120,7 @@ class Answer:
         return {
             "question": self.question,
             "answer": self.answer,
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "abstained": self.abstained,
             "confidence": round(self.confidence, 4),
             "citations": [c.to_dict() for c in self.citations],

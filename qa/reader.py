@@ -1,0 +1,189 @@
+"""The reading model: does this sentence answer the question, and which words of it do?
+
+A cross-encoder trained here (`qa train-reader`, see `qa/reader_train.py`) from all-MiniLM-L6-v2
+reads the question and one candidate sentence together. One forward pass gives two heads: a
+logit that the sentence answers the question, and start/end logits over the sentence's tokens
+for the short answer inside it. The shipped model (`qa/models/reader/`) is an ONNX graph run
+by onnxruntime, one batched call per question; torch is never imported here. Its sha256 is
+checked against the model card when it is loaded: a damaged or missing file is one clear error,
+never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import ModelError
+
+READER_DIR = Path(__file__).resolve().parent / "models" / "reader"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+CARD_FILE = "card.json"
+MAX_TOKENS = 128  # question + sentence; the longer of the two is cut first
+MAX_SPAN_TOKENS = 24
+RESTORE = "restore it with `git checkout -- qa/models/reader` or retrain with `qa train-reader`"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def tokenizer(folder: Path) -> Any:
+    """The reader's tokenizer, set up exactly as in training: pairs cut to MAX_TOKENS."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+    tok.no_padding()
+    tok.enable_truncation(MAX_TOKENS, strategy="longest_first")
+    return tok
+
+
+def batch_arrays(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
+    """Padded int64 input arrays for a batch of pair encodings."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, e in enumerate(encodings):
+        n = len(e.ids)
+        ids[row, :n] = e.ids
+        mask[row, :n] = 1
+        types[row, :n] = e.type_ids
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+
+
+def sentence_tokens(encoding: Any) -> list[int]:
+    """Positions of the sentence's own tokens in a (question, sentence) encoding."""
+    return [
+        t
+        for t, (seq, (a, b)) in enumerate(zip(encoding.sequence_ids, encoding.offsets, strict=True))
+        if seq == 1 and b > a
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader makes of one candidate sentence."""
+
+    logit: float  # answers-the-question logit
+    probability: float  # sigmoid(logit)
+    span: tuple[int, int] | None  # the short answer's [start, end) in the sentence's text
+    span_probability: float  # P(start) · P(end) of that span over the sentence's tokens
+
+
+def best_span(
+    start: np.ndarray, end: np.ndarray, tokens: Sequence[int], offsets: Sequence[tuple[int, int]]
+) -> tuple[tuple[int, int] | None, float]:
+    """The highest-scoring (start ≤ end, at most MAX_SPAN_TOKENS) span over the sentence's
+    tokens, as character offsets into the sentence, and its probability."""
+    if not tokens:
+        return None, 0.0
+    idx = np.asarray(tokens)
+    s = start[idx] - start[idx].max()
+    e = end[idx] - end[idx].max()
+    ps = np.exp(s) / np.exp(s).sum()
+    pe = np.exp(e) / np.exp(e).sum()
+    n = len(idx)
+    grid = np.add.outer(s, e)
+    allowed = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(
+        np.ones((n, n), dtype=bool), k=MAX_SPAN_TOKENS
+    )
+    grid = np.where(allowed, grid, -np.inf)
+    i, j = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    return (offsets[idx[i]][0], offsets[idx[j]][1]), float(ps[i] * pe[j])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return out
+
+
+class Reader:
+    """The shipped reading model on onnxruntime. The session loads in a background thread (the
+    caller goes on loading the index); its checksum is verified there first."""
+
+    def __init__(
+        self, folder: Path = READER_DIR, threads: int | None = None, model: str | None = None
+    ) -> None:
+        card_path = folder / CARD_FILE
+        model_path = folder / (model or MODEL_FILE)
+        try:
+            self.card: dict[str, Any] = json.loads(card_path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ModelError(
+                f"the reading model's card {card_path} is unreadable — {RESTORE}"
+            ) from exc
+        if not model_path.is_file():
+            raise ModelError(f"the reading model {model_path} is missing — {RESTORE}")
+        if not (folder / TOKENIZER_FILE).is_file():
+            raise ModelError(
+                f"the reader's tokenizer {folder / TOKENIZER_FILE} is missing — {RESTORE}"
+            )
+        self.folder = folder
+        self.name = str(self.card.get("name", "reader"))
+        self.fingerprint: str = str(self.card["files"].get(model_path.name, ""))
+        self._tok = tokenizer(folder)
+        self._session_value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._load, args=(model_path, threads), name="qa-reader-session", daemon=False
+        )
+        self._thread.start()
+
+    def _load(self, model_path: Path, threads: int | None) -> None:
+        try:
+            got = sha256_file(model_path)
+            if got != self.fingerprint:
+                raise ModelError(
+                    f"the reading model {model_path} is damaged (sha256 {got[:12]}…, the card "
+                    f"says {self.fingerprint[:12]}…) — {RESTORE}"
+                )
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads or os.cpu_count() or 1
+            opts.inter_op_num_threads = 1
+            opts.log_severity_level = 3
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            self._session_value = ort.InferenceSession(
+                str(model_path), opts, providers=["CPUExecutionProvider"]
+            )
+        except BaseException as exc:  # handed to the first caller
+            self._error = exc
+
+    def ready(self) -> None:
+        """Wait for the session; raise ModelError when the model cannot be used."""
+        self._thread.join()
+        if self._error is not None:
+            if isinstance(self._error, ModelError):
+                raise self._error
+            raise ModelError(
+                f"the reading model in {self.folder} cannot be loaded ({self._error}) — {RESTORE}"
+            ) from self._error
+
+    def read(self, question: str, sentences: Sequence[str]) -> list[Reading]:
+        """One batched forward pass over (question, sentence) pairs."""
+        if not sentences:
+            return []
+        self.ready()
+        encodings = self._tok.encode_batch([(question, s) for s in sentences])
+        logits, start, end = self._session_value.run(None, batch_arrays(encodings))
+        probs = _sigmoid(logits.astype(np.float64))
+        out = []
+        for k, e in enumerate(encodings):
+            span, p = best_span(start[k], end[k], sentence_tokens(e), e.offsets)
+            out.append(Reading(float(logits[k]), float(probs[k]), span, p))
+        return out

