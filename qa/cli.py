@@ -71,7 +71,7 @@ index_option = click.option(
 
 def _ask(question: str, json_: bool, corpus: Path | None, index: Path | None) -> None:
     from qa.engine import check_question
-    from qa.render import render
+    from qa.render import render_answer
 
     if question == "-":
         _ask_stream(corpus, index)
@@ -82,7 +82,8 @@ def _ask(question: str, json_: bool, corpus: Path | None, index: Path | None) ->
     if json_:
         click.echo(_dump(answer.to_dict()))
     else:
-        click.echo(render("answer.txt.j2", answer=answer))
+        # the short answer in bold only on a terminal (click also strips styles from pipes)
+        click.echo(render_answer(answer, bold=sys.stdout.isatty()))
 
 
 def _ask_stream(corpus: Path | None, index: Path | None) -> None:
@@ -253,13 +254,19 @@ def eval_command(
     help="Only measure the fitting procedure by 5-fold cross-validation (×3) on the dev "
     "splits: held-out top-1, confidence AUC and accuracy. Writes nothing.",
 )
-def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool) -> None:
-    """Fit the answer composer's weights and abstention threshold on the dev splits."""
+@click.option(
+    "--without",
+    multiple=True,
+    metavar="FEATURE",
+    help="With --cv: leave this feature out of every model (an ablation); repeatable.",
+)
+def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[str, ...]) -> None:
+    """Fit the answer composer's weights and thresholds on the dev splits."""
 
     def fit() -> None:
         from dataclasses import asdict
 
-        from qa.answer import TUNED
+        from qa.answer import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES, TUNED
         from qa.engine import PROJECT
         from qa.evaluation import cross_validate, gold_digest, load_gold, select, tune
 
@@ -269,12 +276,22 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool) -> None:
                 PROJECT / "eval" / "gold" / "licenses.jsonl",
                 PROJECT / "eval" / "corpora" / "licenses",
             ),
+            (
+                PROJECT / "eval" / "gold" / "squad-heldout.jsonl",
+                PROJECT / "eval" / "corpora" / "squad-heldout",
+            ),
         )
+        known = {*FEATURES, *FINAL_FEATURES, *CONFIDENCE_FEATURES}
+        unknown = sorted(set(without) - known)
+        if unknown:
+            raise click.UsageError(
+                f"unknown feature {unknown[0]!r}; choose from {', '.join(sorted(known))}"
+            )
         sets = [
             (_open_engine(corpus, None), select(load_gold(gold), "dev")) for gold, corpus in pairs
         ]
         if cv:
-            m = cross_validate(sets)
+            m = cross_validate(sets, without=frozenset(without))
             click.echo(
                 f"5-fold × 3 cross-validation on {m['questions']:.0f} dev questions: "
                 + ", ".join(
@@ -296,6 +313,55 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool) -> None:
         )
 
     _run(fit)
+
+
+@main.command("train-reader")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of the public QA training data (default: ../shared/qa-train).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where the model goes (default: qa/models/reader of this project).",
+)
+@click.option("--seed", type=int, default=13, show_default=True)
+@click.option(
+    "--pairs", type=int, default=125_000, show_default=True, help="Training pairs (one pass)."
+)
+@click.option(
+    "--minutes",
+    type=float,
+    default=82.0,
+    show_default=True,
+    help="Stop training after this long and export what there is.",
+)
+@click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
+def train_reader_command(
+    data: Path | None, out: Path | None, seed: int, pairs: int, minutes: float, resume: bool
+) -> None:
+    """Train the reading model on public QA data, export it to ONNX and write its card."""
+
+    def train() -> None:
+        from qa.reader import READER_DIR
+        from qa.reader_data import DEFAULT_DATA
+        from qa.reader_train import TrainSettings
+        from qa.reader_train import train as run_training
+
+        settings = TrainSettings(seed=seed, max_pairs=pairs, minutes=minutes)
+        card = run_training(
+            data or DEFAULT_DATA,
+            out or READER_DIR,
+            settings,
+            resume=resume,
+            progress=lambda m: click.echo(m, err=True),
+        )
+        click.echo(_dump(card["held_out_figures"]))
+
+    _run(train)
 
 
 class _UpToDate:

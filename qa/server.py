@@ -21,6 +21,7 @@ import asyncio
 import hmac
 import json
 import logging
+import re
 import secrets
 import sys
 import time
@@ -283,11 +284,22 @@ class CitationBody(msgspec.Struct):
     also_in: list[SpanBody]
 
 
+class ShortAnswerBody(msgspec.Struct):
+    """`ShortAnswer.to_dict()`: the exact words that answer, ``text[start:end]`` of the decoded
+    source file, inside the first citation's quote."""
+
+    text: str
+    source: str
+    start: int
+    end: int
+
+
 class AskResponse(msgspec.Struct):
     """The `ask --json` object, plus the rewritten query of a follow-up and the stage timings."""
 
     question: str
     answer: str
+    short_answer: ShortAnswerBody | None  # null when abstained or not confident enough
     abstained: bool
     confidence: float
     citations: list[CitationBody]
@@ -346,6 +358,7 @@ class ChatCompletion(msgspec.Struct):
     system_fingerprint: str
     choices: list[Choice]
     citations: list[CitationBody]  # as `ask --json` prints them
+    short_answer: ShortAnswerBody | None  # as `ask --json` prints it; the content leads with it
     related: list[CitationBody]  # nearest passages when the answer abstains
     abstained: bool
     rewritten_query: str | None  # the standalone query searched, when a follow-up was rewritten
@@ -365,7 +378,8 @@ class ChunkChoice(msgspec.Struct):
 
 
 class ChatChunk(msgspec.Struct, omit_defaults=True):
-    """A streamed chunk; the last one (finish_reason "stop") carries the citations."""
+    """A streamed chunk; the last one (finish_reason "stop") carries the citations and the
+    short answer (when there is one)."""
 
     id: str
     object: str
@@ -374,6 +388,7 @@ class ChatChunk(msgspec.Struct, omit_defaults=True):
     system_fingerprint: str
     choices: list[ChunkChoice]
     citations: list[CitationBody] | None = None
+    short_answer: ShortAnswerBody | None = None
     related: list[CitationBody] | None = None
     abstained: bool | None = None
     rewritten_query: str | None = None
@@ -445,7 +460,7 @@ class _StreamingOperation(Operation):
                     "data": {
                         "type": "string",
                         "description": "A `chat.completion.chunk` as JSON (the last one carries "
-                        "the citations), then `[DONE]`",
+                        "the citations and the short answer), then `[DONE]`",
                     },
                     "event": {"type": "string"},
                 },
@@ -504,8 +519,18 @@ def _flat(text: str, limit: int | None = None) -> str:
     return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+_LINE_BREAK = re.compile(r"\s*[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]\s*")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with each run of white space holding a line break turned into one space (the
+    short answer of a hard-wrapped file); any other character is kept as it is."""
+    return _LINE_BREAK.sub(" ", text)
+
+
 def chat_content(answer: Answer) -> list[str]:
-    """The assistant message in pieces (streamed one by one): quotes with [n] markers, sources."""
+    """The assistant message in pieces (streamed one by one): the short answer in bold on its
+    own line (when there is one), quotes with [n] markers, sources."""
     if answer.abstained:
         pieces = [f"The sources don't answer this question (confidence {answer.confidence:.2f})."]
         if answer.related:
@@ -515,7 +540,9 @@ def chat_content(answer: Answer) -> list[str]:
                 for n, c in enumerate(answer.related, 1)
             ]
     else:
-        pieces = [
+        short = answer.short_answer
+        pieces = [f"**{_one_line(short.text)}**\n\n"] if short is not None else []
+        pieces += [
             f"{' ' if n > 1 else ''}{_flat(c.quote)} [{n}]"
             for n, c in enumerate(answer.citations, 1)
         ]
@@ -555,6 +582,7 @@ def _conversation(messages: Sequence[ChatMessage], limits: Limits) -> tuple[str,
 def _extras(answer: Answer) -> dict[str, Any]:
     return {
         "citations": [c.to_dict() for c in answer.citations],
+        "short_answer": answer.short_answer.to_dict() if answer.short_answer else None,
         "related": [c.to_dict() for c in answer.related],
         "abstained": answer.abstained,
         "rewritten_query": answer.rewritten_query,
@@ -905,7 +933,9 @@ def reopen_rebuilt(engine: AnswerEngine) -> AnswerEngine | None:
     build = current_build(loaded.parent.parent)
     if build is None or build == loaded:
         return None
-    return Engine(engine.corpus, load(build), engine.encoder, engine.composer.settings)
+    return Engine(
+        engine.corpus, load(build), engine.encoder, engine.reader, engine.composer.settings
+    )
 
 
 async def _watch(svc: Service, reload: Reload) -> None:

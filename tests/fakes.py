@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from qa.errors import NotFound
 from qa.text import terms, words
+from qa.types import Answer, Citation, Paragraph, ShortAnswer
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -83,3 +86,85 @@ TINY_CORPUS: dict[str, str | bytes] = {
         "The island's school has eleven pupils and one teacher, Orla Brennan.\n"
     ),
 }
+
+
+# ---------------------------------------------------------------- answers with a short answer
+
+# An invented article: its answer names the director, whose name is also in the sentence before
+# (the short answer is the second "Rami Abdulrahman"); the emoji before it counts one code point
+# but two UTF-16 units, so offsets sliced the wrong way in the page would miss it.
+OBSERVATORY = "observatory.txt"
+OBSERVATORY_TEXT = (
+    "Monitors · 12 March 2024\n"
+    "The war monitor 🛰 said on Sunday that the “Syrian Observatory for Human Rights” — "
+    "l’Observatoire syrien des droits de l’homme — was founded by Rami Abdulrahman. "
+    "Its director is Rami Abdulrahman, a Coventry-based activist. "
+    "He has run it from Coventry since 2006.\n"
+)
+DIRECTOR = "Rami Abdulrahman"
+DIRECTOR_QUESTION = "Who is the director of SOHR?"
+
+
+def _line_paragraphs(source: str, text: str) -> tuple[Paragraph, ...]:
+    out, start = [], 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        body = line.rstrip("\n")
+        out.append(Paragraph(source, number, start, start + len(body), body))
+        start += len(line)
+    return tuple(out)
+
+
+def observatory_answer(short: bool = True) -> Answer:
+    """The answer to DIRECTOR_QUESTION: two cited sentences of paragraph 2 and, with ``short``,
+    the short answer "Rami Abdulrahman" inside the first."""
+    text = OBSERVATORY_TEXT
+    cites = []
+    for quote in (
+        "Its director is Rami Abdulrahman, a Coventry-based activist.",
+        "He has run it from Coventry since 2006.",
+    ):
+        start = text.index(quote)
+        cites.append(Citation(OBSERVATORY, 2, start, start + len(quote), quote))
+    name = text.index(DIRECTOR, cites[0].start)
+    return Answer(
+        DIRECTOR_QUESTION,
+        " ".join(c.quote for c in cites),
+        False,
+        0.87,
+        tuple(cites),
+        (),
+        "scripted-v1",
+        short_answer=ShortAnswer(DIRECTOR, OBSERVATORY, name, name + len(DIRECTOR))
+        if short
+        else None,
+        timings_ms={"embed": 1.0, "retrieve": 2.0, "compose": 3.0},
+    )
+
+
+class ScriptedEngine:
+    """A `qa.server.AnswerEngine` that gives every question ``answer`` (assign a new one at any
+    time) and serves the paragraphs it is given: for the server and the page without a model."""
+
+    index_version = "scripted-v1"
+
+    def __init__(
+        self,
+        answer: Answer | None = None,
+        texts: dict[str, str] | None = None,
+        paragraphs: Sequence[Paragraph] | None = None,
+    ) -> None:
+        self.answer = answer or observatory_answer()
+        self.texts = texts or {OBSERVATORY: OBSERVATORY_TEXT}
+        self.paragraphs = list(paragraphs or _line_paragraphs(OBSERVATORY, OBSERVATORY_TEXT))
+
+    def ask_many(self, questions: Sequence[str]) -> list[Answer]:
+        return [replace(self.answer, question=q) for q in questions]
+
+    def ask(self, question: str) -> Answer:
+        return self.ask_many([question])[0]
+
+    def paragraph(self, source: str, number: int) -> Paragraph:
+        for p in self.paragraphs:
+            if (p.source, p.number) == (source, number):
+                return p
+        raise NotFound(f"no paragraph {number} in {source}")

@@ -8,15 +8,27 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from fakes import PROJECT, SEED_002, SEED_003, SEEDS
+from fakes import (
+    DIRECTOR,
+    DIRECTOR_QUESTION,
+    PROJECT,
+    SEED_002,
+    SEED_003,
+    SEEDS,
+    ScriptedEngine,
+    observatory_answer,
+)
 
+import qa.cli
 from qa.cli import ask_command, main
 from qa.embedding import OnnxEncoder
 from qa.engine import Engine
+from qa.render import BOLD, RESET, render_answer
 from qa.store import current_build
 
 ANSWERED = "How many police officers were killed in the ambush near Latakia?"
@@ -161,6 +173,95 @@ def test_stdin_bad_line_reports_in_place_and_fails(
         "error": "the question contains control characters",
     }
     assert "answer" in objects[0] and "answer" in objects[2]
+
+
+# ---------------------------------------------------------------- short answers (no model)
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+# `ask` output for observatory_answer(short=False): what it printed before short answers existed
+WITHOUT_SHORT = (
+    "Its director is Rami Abdulrahman, a Coventry-based activist. He has run it from Coventry "
+    "since\n"
+    "2006.\n"
+    "\n"
+    "Sources (confidence 0.87):\n"
+    "[1] observatory.txt ¶2 (chars 186–246)\n"
+    "    “Its director is Rami Abdulrahman, a Coventry-based activist.”\n"
+    "[2] observatory.txt ¶2 (chars 247–286)\n"
+    "    “He has run it from Coventry since 2006.”\n"
+)
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch) -> ScriptedEngine:
+    """`ask` answering from a ScriptedEngine instead of opening an index."""
+    engine = ScriptedEngine()
+    monkeypatch.setattr(qa.cli, "_open_engine", lambda *_, **__: engine)
+    return engine
+
+
+def test_plain_answer_leads_with_the_short_answer(
+    runner: CliRunner, scripted: ScriptedEngine
+) -> None:
+    result = runner.invoke(ask_command, [DIRECTOR_QUESTION])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.splitlines()[:2] == [DIRECTOR, ""]
+    assert "\x1b" not in out  # CliRunner is not a terminal: no bold
+    assert out == f"{DIRECTOR}\n\n{WITHOUT_SHORT}"
+
+
+def test_plain_answer_without_a_short_answer_is_unchanged(
+    runner: CliRunner, scripted: ScriptedEngine
+) -> None:
+    scripted.answer = observatory_answer(short=False)
+    result = runner.invoke(ask_command, [DIRECTOR_QUESTION])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == WITHOUT_SHORT
+
+
+def test_json_carries_the_short_answer(runner: CliRunner, scripted: ScriptedEngine) -> None:
+    result = runner.invoke(main, ["ask", "--json", DIRECTOR_QUESTION])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert list(body)[:3] == ["question", "answer", "short_answer"]
+    short = body["short_answer"]
+    assert short == {"text": DIRECTOR, "source": "observatory.txt", "start": 202, "end": 218}
+    assert scripted.texts[short["source"]][short["start"] : short["end"]] == DIRECTOR
+    first = body["citations"][0]
+    assert first["start"] <= short["start"] < short["end"] <= first["end"]
+    scripted.answer = observatory_answer(short=False)
+    result = runner.invoke(main, ["ask", "-"], input=DIRECTOR_QUESTION + "\n")
+    assert json.loads(result.stdout)["short_answer"] is None
+
+
+def test_render_answer_bolds_the_short_answer_on_a_terminal() -> None:
+    answer = observatory_answer()
+    plain = render_answer(answer)
+    bold = render_answer(answer, bold=True)
+    assert plain == f"{DIRECTOR}\n\n{WITHOUT_SHORT}".rstrip("\n")
+    lines = bold.splitlines()
+    assert lines[0] == f"{BOLD}{DIRECTOR}{RESET}"
+    assert lines[7] == f"    “Its director is {BOLD}{DIRECTOR}{RESET}, a Coventry-based activist.”"
+    assert bold.count(BOLD) == 2  # on top and in quote [1], not in the answer line or quote [2]
+    assert ANSI.sub("", bold) == plain
+    # without a short answer, bold changes nothing
+    assert render_answer(observatory_answer(short=False), bold=True) == WITHOUT_SHORT.rstrip()
+
+
+def test_bold_inside_a_wrapped_quote_keeps_the_plain_text() -> None:
+    answer = observatory_answer()
+    cite = answer.citations[0]
+    filler = "a hyphenated-word, “quoted” and naïve " * 2 + "x" * 59 + " "
+    # the quote now wraps between the two words of the name
+    wrapped = replace(cite, start=cite.start - len(filler), quote=filler + cite.quote)
+    answer = replace(answer, citations=(wrapped, *answer.citations[1:]))
+    plain = render_answer(answer)
+    bold = render_answer(answer, bold=True)
+    assert "Rami\n    Abdulrahman," in plain
+    assert f"{BOLD}Rami\n    Abdulrahman{RESET}," in bold
+    assert ANSI.sub("", bold) == plain
 
 
 # ---------------------------------------------------------------- errors: one line, no traceback

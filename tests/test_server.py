@@ -22,6 +22,7 @@ import httpx
 import openai
 import pytest
 from click.testing import CliRunner
+from fakes import DIRECTOR, DIRECTOR_QUESTION, OBSERVATORY, ScriptedEngine, observatory_answer
 from litestar import Litestar
 from litestar.testing import TestClient
 from serving import in_thread
@@ -30,7 +31,7 @@ from qa.cli import main
 from qa.engine import Engine
 from qa.errors import QuestionRejected
 from qa.server import Batcher, Limits, chat_content, create_app
-from qa.types import Answer, Citation, Paragraph
+from qa.types import Answer, Citation, Paragraph, ShortAnswer
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -117,7 +118,7 @@ def _answer(question: str) -> Answer:
     quote = f"An answer to {question}"
     cite = Citation("a.txt", 1, 0, len(quote), quote)
     timings = {"embed": 1.0, "retrieve": 2.0, "compose": 3.0}
-    return Answer(question, quote, False, 0.9, (cite,), (), "fake-v1", None, timings)
+    return Answer(question, quote, False, 0.9, (cite,), (), "fake-v1", timings_ms=timings)
 
 
 class FakeEngine:
@@ -565,6 +566,102 @@ def test_chat_content_numbers_quotes_and_sources() -> None:
     content = "".join(chat_content(answer))
     assert content.startswith("An answer to who? [1]\n\nSources (confidence 0.90):\n[1] a.txt ¶1")
     assert content.endswith("Searched: “Who is it?”")
+
+
+# ---------------------------------------------------------------- short answers
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[TestClient[Litestar], ScriptedEngine]]:
+    engine = ScriptedEngine()
+    with TestClient(create_app(lambda: engine)) as c:
+        yield c, engine
+
+
+QUOTES = "Its director is Rami Abdulrahman, a Coventry-based activist. [1] He has run it from "
+SHORT = {"text": DIRECTOR, "source": OBSERVATORY, "start": 202, "end": 218}
+
+
+def sse_chunks(client: TestClient[Litestar], body: dict[str, Any]) -> list[dict[str, Any]]:
+    response = client.post("/v1/chat/completions", json=body | {"stream": True})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = [e.removeprefix("data: ") for e in response.text.split("\n\n") if e]
+    assert events[-1] == "[DONE]"
+    return [json.loads(e) for e in events[:-1]]
+
+
+def test_ask_returns_the_short_answer(
+    scripted: tuple[TestClient[Litestar], ScriptedEngine],
+) -> None:
+    client, engine = scripted
+    body = client.post("/ask", json={"question": DIRECTOR_QUESTION}).json()
+    assert list(body)[:3] == ["question", "answer", "short_answer"]
+    assert body["short_answer"] == SHORT
+    assert without_timings(body) == engine.answer.to_dict()
+    engine.answer = observatory_answer(short=False)
+    body = client.post("/ask", json={"question": DIRECTOR_QUESTION}).json()
+    assert body["short_answer"] is None and "short_answer" in body
+
+
+def test_chat_content_leads_with_the_short_answer(
+    scripted: tuple[TestClient[Litestar], ScriptedEngine],
+) -> None:
+    client, engine = scripted
+    body = client.post("/v1/chat/completions", json=chat(DIRECTOR_QUESTION)).json()
+    content = body["choices"][0]["message"]["content"]
+    assert content.startswith(f"**{DIRECTOR}**\n\n{QUOTES}")
+    assert body["short_answer"] == SHORT
+    assert body["citations"] == [c.to_dict() for c in engine.answer.citations]
+
+    engine.answer = observatory_answer(short=False)
+    plain = client.post("/v1/chat/completions", json=chat(DIRECTOR_QUESTION)).json()
+    assert plain["choices"][0]["message"]["content"] == content.removeprefix(f"**{DIRECTOR}**\n\n")
+    assert plain["short_answer"] is None
+    assert plain["citations"] == body["citations"]
+
+
+def test_streamed_chat_leads_with_the_short_answer(
+    scripted: tuple[TestClient[Litestar], ScriptedEngine],
+) -> None:
+    client, engine = scripted
+    whole = client.post("/v1/chat/completions", json=chat(DIRECTOR_QUESTION)).json()
+    chunks = sse_chunks(client, chat(DIRECTOR_QUESTION))
+    deltas = [c["choices"][0]["delta"].get("content") for c in chunks]
+    assert deltas[:2] == ["", f"**{DIRECTOR}**\n\n"]
+    assert "".join(d or "" for d in deltas) == whole["choices"][0]["message"]["content"]
+    *body, last = chunks
+    assert last["choices"][0]["finish_reason"] == "stop"
+    assert last["short_answer"] == SHORT and last["citations"] == whole["citations"]
+    assert all("short_answer" not in c and "citations" not in c for c in body)
+
+    engine.answer = observatory_answer(short=False)
+    chunks = sse_chunks(client, chat(DIRECTOR_QUESTION))
+    assert chunks[1]["choices"][0]["delta"]["content"].startswith("Its director is")
+    assert "short_answer" not in chunks[-1] and chunks[-1]["citations"] == whole["citations"]
+
+
+def test_abstentions_never_lead_with_a_short_answer() -> None:
+    answer = replace(observatory_answer(), abstained=True, answer="", citations=(), confidence=0.2)
+    assert "".join(chat_content(answer)).startswith("The sources don't answer this question")
+
+
+def test_chat_content_keeps_the_short_answer_on_one_line() -> None:
+    short = ShortAnswer("Thomas\n    Hale\u00a0Jr.", "a.txt", 0, 19)
+    answer = replace(_answer("who?"), short_answer=short)
+    assert chat_content(answer)[0] == "**Thomas Hale\u00a0Jr.**\n\n"
+
+
+def test_openapi_documents_the_short_answer(
+    scripted: tuple[TestClient[Litestar], ScriptedEngine],
+) -> None:
+    client, _ = scripted
+    schemas = client.get("/schema/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["ShortAnswerBody"]["properties"]) == {"text", "source", "start", "end"}
+    for name in ("AskResponse", "ChatCompletion"):
+        assert "short_answer" in schemas[name]["required"], name
+        field = json.dumps(schemas[name]["properties"]["short_answer"])
+        assert "#/components/schemas/ShortAnswerBody" in field and '"null"' in field, field
 
 
 # ---------------------------------------------------------------- qa serve
