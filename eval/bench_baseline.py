@@ -1,7 +1,9 @@
 """The straightforward approach, kept runnable so the benchmark can measure it in the same run.
 
-Same index files, same answer composer (qa.answer), but done the obvious way: the model loaded
-with sentence-transformers (torch on the query path), the whole index read into memory at start
+Same index files, same answer composer (qa.answer) and the same reading model (qa.reader.Reader,
+the shipped ONNX cross-encoder on onnxruntime: the reader is shared, not part of what the
+baseline does differently), but done the obvious way: the embedding model loaded with
+sentence-transformers (torch on the query path), the whole index read into memory at start
 (passages decoded, FAISS indexes read, bm25s loaded with scipy), exact flat search, BM25 scored by
 bm25s with a full sort, and one question at a time (no batching).
 
@@ -115,17 +117,22 @@ class BaselineRetriever:
 
 
 class BaselineEngine:
-    """Everything loaded eagerly; one question at a time."""
+    """Everything loaded eagerly; one question at a time. The reading model is the current
+    code's (``reader``, default: a new ``qa.reader.Reader()``), shared with the engine."""
 
-    def __init__(self, corpus: Path, build: Path, encoder: Any | None = None) -> None:
+    def __init__(
+        self, corpus: Path, build: Path, encoder: Any | None = None, reader: Any | None = None
+    ) -> None:
         import bm25s
         import faiss
 
         from qa.answer import Composer, ComposerSettings
         from qa.corpus import decode
+        from qa.reader import Reader
         from qa.store import StoredIndex, read_manifest, read_passages
 
         self.corpus = corpus
+        self.reader = reader or Reader()  # loads in a background thread meanwhile
         self.encoder = encoder or TorchEncoder()
         manifest = read_manifest(build)
         passages = read_passages(build / "passages.jsonl")
@@ -149,7 +156,9 @@ class BaselineEngine:
             if text is not None:
                 self.texts[name] = text
         self.retriever = BaselineRetriever(self.store, bm25)
-        self.composer = Composer(self.store, self.texts, ComposerSettings.tuned())
+        self.composer = Composer(self.store, self.texts, self.reader, ComposerSettings.tuned())
+        if isinstance(self.reader, Reader):
+            self.reader.ready()
 
     def ask(self, question: str) -> Any:
         from qa.engine import check_question
