@@ -35,28 +35,47 @@ from qa.errors import CitationError
 from qa.reader import Reading
 from qa.retrieval import Hit
 from qa.store import StoredIndex
-from qa.text import normalize, terms
+from qa.text import normalize, terms, words
 from qa.types import Answer, Citation, Passage, Sentence, ShortAnswer
 
 TUNED = Path(__file__).resolve().parent / "tuned.json"
-FEATURES = (
+FEATURES = (  # cheap, for every sentence of the top passages: the preselection model
     "dense_sentence",  # cosine of question and sentence
+    "dense_passage",  # cosine of question and the sentence's passage
+    "dense_best",  # the sentence's cosine minus the best among all candidates
     "lex_sentence",  # IDF-weighted share of the question's terms found in the sentence
     "lex_context",  # … in the sentence and its neighbours
+    "lex_passage",  # … in the passage
+    "missing_key",  # rarest question term missing from the sentence and its neighbours
+    "entity_missing",  # share of the question's names missing from the sentence and neighbours
+    "entity_absent",  # share of the question's names missing from the sentence itself
+    "type_match",  # the question asks for a kind of thing (who/when/how many…) the sentence has
+    "type_miss",  # … and the sentence has none
     "rank",  # 1 / (1 + the passage's retrieval rank)
-)
-FINAL_FEATURES = (
-    "reader",  # the reading model's logit that the sentence answers
-    "preselect",  # the preselection score minus the pool's best
-    "short",  # the sentence has fewer than SHORT_WORDS words (a heading, a label)
+    "short",  # the sentence has fewer than SHORT_WORDS words (a heading, a label, a fragment)
+    "doc_missing",  # share of the question's names found nowhere in the sentence's file
 )
 SHORT_WORDS = 8
-CONFIDENCE_FEATURES = (
-    "reader",  # the best sentence's reader logit
+FINAL_FEATURES = (  # for the pooled sentences, once read: which one answers
+    "reader",  # the reading model's logit that the sentence answers
+    "reader_context",  # … for the sentence read after its predecessor
+    "preselect",  # the preselection score minus the pool's best
+)
+CONFIDENCE_FEATURES = (  # of the best sentence: is it right at all?
+    "reader",  # its reader logit
+    "reader_context",  # … read after its predecessor
     "share",  # its share of the softmax over the pool's final scores
     "margin",  # its final score minus the runner-up's (capped at MARGIN_CAP)
+    "pre_share",  # its share of the softmax over all preselection scores
+    "span",  # the probability of its short-answer span
     "unknown_names",  # share of the question's names found nowhere in the corpus
-    "names_missing",  # share of the question's names missing from the sentence and neighbours
+    "dense_sentence",
+    "lex_context",
+    "missing_key",
+    "entity_missing",
+    "type_miss",
+    "typed",  # the question asks for a kind of thing at all
+    "doc_missing",
 )
 MARGIN_CAP = 5.0
 
@@ -71,9 +90,24 @@ class ReaderModel(Protocol):
 class ComposerSettings:
     """Fitted by `qa tune` on the dev splits; see eval/README.md."""
 
-    weights: tuple[float, ...] = (6.0, 3.0, 1.0, 0.5)  # preselection, over FEATURES
+    weights: tuple[float, ...] = (
+        6.0,
+        1.0,
+        2.0,
+        3.0,
+        1.0,
+        0.5,
+        -2.0,
+        -2.0,
+        -1.0,
+        0.5,
+        -1.0,
+        0.5,
+        -1.0,
+        -1.0,
+    )
     final_weights: tuple[float, ...] = (1.0, 0.0, 0.0)  # over FINAL_FEATURES
-    confidence_weights: tuple[float, ...] = (1.0, 0.0, 0.0, -2.0, 0.0)
+    confidence_weights: tuple[float, ...] = (1.0,) + (0.0,) * 13
     confidence_bias: float = 0.0
     threshold: float = 0.5  # abstain when the confidence is below this
     span_threshold: float = 0.3  # no short answer below this span probability
@@ -105,6 +139,91 @@ class ComposerSettings:
         return asdict(self)
 
 
+# ---------------------------------------------------------------- answer types
+
+_MONTHS = frozenset(
+    """january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
+)
+_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_NUMBER_WORDS = frozenset(
+    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+    hundred hundreds thousand thousands million millions billion billions dozen dozens half
+    several""".split()
+)
+_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
+_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_TYPES = (
+    (
+        "number",
+        re.compile(
+            r"^(how (many|much|old|long|far|large|big)|what (number|percentage|"
+            r"proportion|share|amount)|number of)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^(when|what (year|date|day|month|time)|which (year|date|day|month)|"
+            r"since when|how long ago)\b"
+        ),
+    ),
+    (
+        "entity",
+        re.compile(
+            r"^(who|whom|whose|which (person|man|woman|group|groups|organi[sz]ation|"
+            r"official|leader|faction|factions|party|country|agency|minister))\b"
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^(where|which (city|town|village|country|province|region|area|place))"
+            r"\b"
+        ),
+    ),
+)
+
+
+def question_type(question: str) -> str | None:
+    q = normalize(question)
+    q = re.sub(r"^(and|but|so|then|also|please|tell me|do you know)\s+", "", q)
+    for name, pattern in _TYPES:
+        if pattern.search(q):
+            return name
+    return None
+
+
+def _has_type(kind: str, sentence: str, all_words: Sequence[str], asked: set[str]) -> bool:
+    """Does the sentence (its text and its words) hold something of the asked kind that the
+    question (its words: ``asked``) does not already?"""
+    toks = [w for w in all_words if w not in asked]
+    if kind == "number":  # a count or amount, not the day or year of a date
+        dated = {i for i, w in enumerate(all_words) if w in _MONTHS}
+        counts = [
+            w
+            for i, w in enumerate(all_words)
+            if w not in asked
+            and (
+                w in _NUMBER_WORDS
+                or (
+                    any(c.isdigit() for c in w)
+                    and not _YEAR.fullmatch(w)
+                    and not ({i - 1, i + 1} & dated)
+                )
+            )
+        ]
+        return bool(counts)
+    if kind == "date":
+        return any(
+            w in _MONTHS or w in _DAYS or re.fullmatch(r"1[5-9]\d\d|20\d\d", w) for w in toks
+        )
+    # entity / place: a capitalised word (not the sentence's first) the question lacks
+    caps = re.findall(r"(?<=[\s(“\"'‘-])([A-Z][\w’'-]+)", sentence)
+    return any(normalize(c) not in asked for c in caps)
+
+
 # ---------------------------------------------------------------- scoring
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
@@ -117,8 +236,8 @@ class Candidate:
     sentence: Sentence
     features: tuple[float, ...]  # FEATURES
     preselect: float  # the preselection score
-    names_missing: float  # share of the question's names missing around the sentence
     reading: Reading | None = None  # set for the pooled sentences
+    pre_share: float = 0.0  # the pool's best preselection score's softmax share
     final: tuple[float, ...] = ()  # FINAL_FEATURES, once read
     score: float = -math.inf  # the final score, once read
 
@@ -158,11 +277,20 @@ class Composer:
         self.settings = settings or ComposerSettings()
         self._idf: Mapping[str, float] = store.idf
         self._default_idf = max(self._idf.values(), default=1.0)
+        self._file_terms = lru_cache(maxsize=1024)(self._terms_of_file)
         self._analysed = lru_cache(maxsize=8192)(self._analyse)
 
-    def _analyse(self, passage: int) -> tuple[frozenset[str], ...]:
-        """The terms of each sentence of a passage (kept for the next question)."""
-        return tuple(frozenset(terms(x.text)) for x in self.store.passages[passage].sentences)
+    def _analyse(self, passage: int) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+        """The terms and the words of each sentence of a passage (kept for the next question)."""
+        return tuple(
+            (frozenset(terms(x.text)), tuple(words(x.text)))
+            for x in self.store.passages[passage].sentences
+        )
+
+    def _terms_of_file(self, source: str) -> frozenset[str]:
+        """The terms of a whole file and of its name (titles often live there)."""
+        text = self.texts.get(source) or ""
+        return frozenset(terms(text)) | frozenset(terms(Path(source).stem))
 
     def preselected(
         self, question: str, vector: np.ndarray, hits: Sequence[Hit]
@@ -171,25 +299,46 @@ class Composer:
         score first."""
         s = self.settings
         q_terms = {t: self._idf.get(t, self._default_idf) for t in set(terms(question))}
+        key = max(q_terms.values(), default=1.0)
         names = question_names(question)
+        kind = question_type(question)
+        asked = set(words(question))
         w = np.asarray(s.weights)
-        out: list[Candidate] = []
+        rows: list[tuple[Passage, int, Sentence, list[float]]] = []
         for rank, hit in enumerate(hits[: s.passages]):
             passage = self.store.passages[hit.passage]
             base = int(self.store.sentence_base[hit.passage])
             vecs = np.asarray(self.store.sentence_vectors[base : base + len(passage.sentences)])
             sims = vecs @ vector
-            sent_terms = self._analysed(hit.passage)
+            analysed = self._analysed(hit.passage)
+            sent_terms = [t for t, _ in analysed]
+            lex_p = coverage(q_terms, frozenset().union(*sent_terms))
             for i, sent in enumerate(passage.sentences):
                 context = frozenset().union(*sent_terms[max(0, i - 1) : i + 2])
-                f = (
+                missing = max((v for t, v in q_terms.items() if t not in context), default=0.0)
+                typed = kind is not None and _has_type(kind, sent.text, analysed[i][1], asked)
+                f = [
                     float(sims[i]),
+                    hit.dense,
+                    0.0,  # dense_best, filled in below
                     coverage(q_terms, sent_terms[i]),
                     coverage(q_terms, context),
+                    lex_p,
+                    missing / key if key else 0.0,
+                    len(names - context) / len(names) if names else 0.0,
+                    len(names - sent_terms[i]) / len(names) if names else 0.0,
+                    float(typed),
+                    float(kind is not None and not typed),
                     1.0 / (1 + rank),
-                )
-                missing = len(names - context) / len(names) if names else 0.0
-                out.append(Candidate(passage, i, sent, f, float(np.dot(w, f)), missing))
+                    float(len(analysed[i][1]) < SHORT_WORDS),
+                    len(names - self._file_terms(sent.source)) / len(names) if names else 0.0,
+                ]
+                rows.append((passage, i, sent, f))
+        top = max((f[0] for *_, f in rows), default=0.0)
+        out: list[Candidate] = []
+        for passage, i, sent, f in rows:
+            f[2] = f[0] - top
+            out.append(Candidate(passage, i, sent, tuple(f), float(np.dot(w, f))))
         out.sort(key=lambda c: (-c.preselect, c.passage.id, c.index))
         return out
 
@@ -197,16 +346,31 @@ class Composer:
         """The pooled sentences, read by the reading model in one batch, best final score
         first."""
         s = self.settings
-        pool = self.preselected(question, vector, hits)[: s.pool]
+        every = self.preselected(question, vector, hits)
+        pool = every[: s.pool]
         if not pool:
             return []
-        readings = self.reader.read(question, [c.sentence.text for c in pool])
+        pre = np.asarray([c.preselect for c in every])
+        pre_share = float(1.0 / np.exp(pre - pre.max()).sum())
+        texts = [c.sentence.text for c in pool]
+        with_prev = [
+            c.passage.sentences[c.index - 1].text + " " + c.sentence.text
+            if c.index
+            else c.sentence.text
+            for c in pool
+        ]
+        both = self.reader.read(question, texts + with_prev)
+        readings, context = both[: len(pool)], both[len(pool) :]
         top = pool[0].preselect
         w = np.asarray(s.final_weights)
         out = []
-        for c, r in zip(pool, readings, strict=True):
-            final = (r.logit, c.preselect - top, float(len(c.sentence.text.split()) < SHORT_WORDS))
-            out.append(replace(c, reading=r, final=final, score=float(np.dot(w, final))))
+        for c, r, rc in zip(pool, readings, context, strict=True):
+            final = (r.logit, rc.logit, c.preselect - top)
+            out.append(
+                replace(
+                    c, reading=r, final=final, score=float(np.dot(w, final)), pre_share=pre_share
+                )
+            )
         out.sort(key=lambda c: (-c.score, c.passage.id, c.index))
         return out
 
@@ -251,13 +415,19 @@ class Composer:
         runner_up = cands[1].score if len(cands) > 1 else best.score - MARGIN_CAP
         names = question_names(question)
         unknown = [n for n in names if n not in self._idf]
-        named = {
-            "reader": best.reading.logit,
-            "share": float(1.0 / np.exp(scores - best.score).sum()),
-            "margin": min(best.score - runner_up, MARGIN_CAP) / MARGIN_CAP,
-            "unknown_names": len(unknown) / len(names) if names else 0.0,
-            "names_missing": best.names_missing,
-        }
+        named = dict(zip(FEATURES, best.features, strict=True))
+        named.update(
+            {
+                "reader": best.reading.logit,
+                "reader_context": best.final[1],
+                "share": float(1.0 / np.exp(scores - best.score).sum()),
+                "margin": min(best.score - runner_up, MARGIN_CAP) / MARGIN_CAP,
+                "pre_share": best.pre_share,
+                "span": best.reading.span_probability,
+                "unknown_names": len(unknown) / len(names) if names else 0.0,
+                "typed": float(question_type(question) is not None),
+            }
+        )
         return [named[n] for n in CONFIDENCE_FEATURES]
 
     def confidence(self, cands: Sequence[Candidate], question: str) -> float:

@@ -433,8 +433,9 @@ def serve_command(
 @main.command("bench", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench_command(args: tuple[str, ...]) -> None:
-    """Run the performance benchmark (eval/bench.py): the straightforward approach and the
-    current code side by side; prints the table and saves eval/reports/bench.json.
+    """Run the performance benchmark (eval/bench.py): the straightforward approach, the previous
+    code (an earlier git revision) and the current code side by side; prints the table and
+    saves eval/reports/bench.json.
 
     Arguments go to the benchmark: `qa bench --only cold,inproc`, `qa bench --smoke`,
     `qa bench -- --help` for all of them. See the README, "Performance".

@@ -397,27 +397,30 @@ def correct_at(o: Outcome, threshold: float) -> bool:
     return o.confidence < threshold
 
 
-def sweep(results: Sequence[Outcome]) -> list[dict[str, float]]:
-    """SQuAD 2.0-style: accuracy and abstention rate at every distinct threshold."""
+def sweep(*groups: Sequence[Outcome]) -> list[dict[str, float]]:
+    """SQuAD 2.0-style: accuracy and abstention rate at every distinct threshold. With several
+    groups (one per corpus), each counts equally: the figures are the groups' means, so a large
+    gold set does not drown a small one."""
     points = []
-    for t in sorted({0.0, *(r.confidence for r in results), 1.01}):
-        correct = sum(correct_at(r, t) for r in results)
-        abstained = sum(r.confidence < t for r in results)
+    found = {r.confidence for g in groups for r in g}
+    for t in sorted({0.0, *found, 1.01}):
+        correct = [sum(correct_at(r, t) for r in g) / len(g) for g in groups if g]
+        abstained = [sum(r.confidence < t for r in g) / len(g) for g in groups if g]
         points.append(
             {
                 "threshold": t,
-                "accuracy": correct / len(results),
-                "abstention": abstained / len(results),
+                "accuracy": sum(correct) / len(correct),
+                "abstention": sum(abstained) / len(abstained),
             }
         )
     return points
 
 
-def best_threshold(points: Sequence[dict[str, float]]) -> float:
-    """The middle of the widest run of thresholds with the best accuracy."""
+def best_threshold(points: Sequence[dict[str, float]], lowest: bool = False) -> float:
+    """The middle (or the lowest) of the thresholds with the best accuracy."""
     top = max(p["accuracy"] for p in points)
     best = [p["threshold"] for p in points if p["accuracy"] == top]
-    return float(statistics.median(best))
+    return float(min(best) if lowest else statistics.median(best))
 
 
 def plot(points: Sequence[dict[str, float]], current: float, path: Path) -> None:
@@ -665,10 +668,10 @@ def _fit(
     cw, cb = _fit_confidence(ranked, without)
     settings = replace(settings, confidence_weights=cw, confidence_bias=cb)
     _set(engines, settings)
-    seen = _scored(ranked)
-    threshold = max(
-        sorted({o.confidence for o in seen}), key=lambda t: sum(correct_at(o, t) for o in seen)
-    )
+    by_corpus: dict[int, list[_Scored]] = {}
+    for r, o in zip(ranked, _scored(ranked), strict=True):
+        by_corpus.setdefault(id(r.engine), []).append(o)
+    threshold = best_threshold(sweep(*by_corpus.values()), lowest=True)
     settings = replace(settings, threshold=round(threshold, 4))
     _set(engines, settings)
     return settings
@@ -783,16 +786,18 @@ def tune(
         prepared = _prepare(sets)
         settings = _fit(prepared, engines, fitting.settings, frozenset())
 
-        def pooled() -> list[Result]:
-            return [r for engine, gold in sets for r in run(engine, gold)[0]]
+        def per_corpus() -> list[list[Result]]:
+            return [run(engine, gold)[0] for engine, gold in sets]
 
         best: tuple[float, float, float] | None = None
-        for gap in (0.0, 0.5, 1.0, 2.0):
+        for gap in (0.0, 0.5, 1.0):
             _set(engines, replace(settings, neighbour_gap=gap, threshold=0.0))
-            threshold = best_threshold(sweep(pooled()))
+            threshold = best_threshold(sweep(*per_corpus()))
             _set(engines, replace(settings, neighbour_gap=gap, threshold=threshold))
-            m = metrics(pooled())
-            score = (m["accuracy"] or 0.0) + 0.1 * (m["citation_precision"] or 0.0)
+            each = [metrics(results) for results in per_corpus()]
+            score = sum(
+                (m["accuracy"] or 0.0) + 0.1 * (m["citation_precision"] or 0.0) for m in each
+            ) / len(each)
             if best is None or score > best[0]:
                 best = (score, gap, threshold)
         assert best is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.answer import CONFIDENCE_FEATURES, FEATURES
+from qa.answer import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES
 from qa.engine import Engine
 from qa.evaluation import (
     Corpus,
@@ -32,9 +32,15 @@ from qa.evaluation import (
     sweep,
     tune,
 )
-from qa.types import Answer, Citation, Evidence, GoldQuestion, Span
+from qa.types import Answer, Citation, Evidence, GoldQuestion, ShortAnswer, Span
 
 ROOT = Path(__file__).resolve().parent.parent
+# gold file → its corpus, and the fewest questions it must hold
+GOLD_SETS = {
+    "seeds.jsonl": (ROOT / "seeds", 150),
+    "licenses.jsonl": (ROOT / "eval" / "corpora" / "licenses", 40),
+    "squad-heldout.jsonl": (ROOT / "eval" / "corpora" / "squad-heldout", 1500),
+}
 
 
 # ---------------------------------------------------------------- SQuAD normalisation
@@ -93,6 +99,21 @@ def test_scores_an_exact_answer(tiny_corpus: Corpus) -> None:
     r = score_question(GOLD, ans, ans, [{("a.txt", 1)}], tiny_corpus)
     assert (r.top_correct, r.contains, r.precision, r.recall) == (True, True, 1.0, 1.0)
     assert r.first_relevant == 1 and r.invariant_failures == ()
+    assert (r.short, r.short_em, r.short_f1) == (False, None, None)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "em", "f1"),
+    [(46, 52, 1.0, 1.0), (37, 52, 0.0, 0.5), (18, 31, 0.0, 0.0)],
+)
+def test_short_answers_score_squad_exact_match_and_f1(
+    tiny_corpus: Corpus, start: int, end: int, em: float, f1: float
+) -> None:
+    short = ShortAnswer(TEXT[start:end], "a.txt", start, end)
+    ans = replace(_answer((_cite(18, 53),)), short_answer=short)
+    r = score_question(GOLD, ans, ans, [], tiny_corpus)
+    assert (r.short, r.short_em, r.short_f1) == (True, em, pytest.approx(f1))
+    assert r.invariant_failures == ()
 
 
 def test_precision_and_recall_by_characters(tiny_corpus: Corpus) -> None:
@@ -139,10 +160,16 @@ def test_unanswerable_is_right_only_when_abstained(tiny_corpus: Corpus) -> None:
         (lambda a: a.update(citations=[], answer=""), "answer without citations"),
         (lambda a: a.update(abstained=True), "abstention that still answers"),
         (lambda a: a.update(related=list(a["citations"])), "related passages on an answer"),
+        (lambda a: a["short_answer"].update(start=47), "short answer not verbatim"),
+        (
+            lambda a: a["short_answer"].update(start=0, end=5, text="Alpha"),
+            "short answer outside its cited sentence",
+        ),
     ],
 )
 def test_each_invariant_can_fail(tiny_corpus: Corpus, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
-    a = _answer((_cite(18, 53),)).to_dict()
+    short = ShortAnswer("judges", "a.txt", 46, 52)
+    a = replace(_answer((_cite(18, 53),)), short_answer=short).to_dict()
     assert check_invariants(a, tiny_corpus) == []
     mutate(a)
     assert any(message in f for f in check_invariants(a, tiny_corpus))
@@ -219,6 +246,16 @@ def test_sweep_and_best_threshold() -> None:
     assert points[0.9]["accuracy"] == pytest.approx(2 / 3)  # "a" answered, "c" abstained
     assert points[0.9]["abstention"] == pytest.approx(2 / 3)
     assert 0.4 < best_threshold(sweep(rs)) <= 0.9
+    assert best_threshold(sweep(rs), lowest=True) == pytest.approx(0.4)
+
+
+def test_a_sweep_over_several_corpora_weighs_each_equally() -> None:
+    small = [_result("s", False, confidence=0.5)]  # right only when abstained
+    large = [_result(str(i), True, confidence=0.5, would=True) for i in range(9)]
+    points = {p["threshold"]: p for p in sweep(small, large)}
+    assert points[0.0]["accuracy"] == pytest.approx(0.5)  # (0/1 + 9/9) / 2, not 9/10
+    assert points[1.01]["accuracy"] == pytest.approx(0.5)  # (1/1 + 0/9) / 2
+    assert points[1.01]["abstention"] == pytest.approx(1.0)
 
 
 def test_bootstrap_is_zero_for_identical_results_and_deterministic() -> None:
@@ -274,11 +311,12 @@ def test_bad_gold_files_are_rejected(tmp_path: Path, lines: list[str], message: 
         load_gold(path)
 
 
-@pytest.mark.parametrize("name", ["seeds.jsonl", "licenses.jsonl"])
+@pytest.mark.parametrize("name", list(GOLD_SETS))
 def test_committed_gold_sets_are_well_formed(name: str) -> None:
     gold = load_gold(ROOT / "eval" / "gold" / name)
-    corpus = Corpus(ROOT / ("seeds" if name == "seeds.jsonl" else "eval/corpora/licenses"))
-    assert len(gold) >= (150 if name == "seeds.jsonl" else 40)
+    folder, least = GOLD_SETS[name]
+    corpus = Corpus(folder)
+    assert len(gold) >= least
     assert {q.split for q in gold} == {"dev", "test"}
     for q in gold:
         corpus.evidence_spans(q)  # every quote is verbatim in its file
@@ -291,16 +329,13 @@ def test_committed_gold_sets_are_well_formed(name: str) -> None:
 def engines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Engine]:
     models = ROOT / "index" / "models"
     out = {}
-    for name, corpus in (
-        ("seeds.jsonl", ROOT / "seeds"),
-        ("licenses.jsonl", ROOT / "eval" / "corpora" / "licenses"),
-    ):
+    for name, (corpus, _) in GOLD_SETS.items():
         out[name] = Engine.open(corpus, tmp_path_factory.mktemp(name), models_dir=models)
     return out
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["seeds.jsonl", "licenses.jsonl"])
+@pytest.mark.parametrize("name", list(GOLD_SETS))
 def test_grounding_holds_and_quality_does_not_regress(
     engines: dict[str, Engine], name: str
 ) -> None:
@@ -313,9 +348,9 @@ def test_grounding_holds_and_quality_does_not_regress(
     assert regressions(rep, base) == []
 
 
-def test_baseline_file_is_committed_for_both_gold_sets() -> None:
+def test_baseline_file_is_committed_for_every_gold_set() -> None:
     data = json.loads((ROOT / "eval" / "baseline.json").read_text())
-    assert {"seeds.jsonl:test", "licenses.jsonl:test"} <= set(data)
+    assert {f"{name}:test" for name in GOLD_SETS} <= set(data)
 
 
 # ---------------------------------------------------------------- fitting
@@ -327,12 +362,16 @@ def _dev_sample(n: int) -> list[GoldQuestion]:
 
 def test_tune_fits_every_feature_and_leaves_the_engine_as_it_was(seeds_engine: Engine) -> None:
     before = seeds_engine.composer.settings
+    reader = seeds_engine.composer.reader
     settings, info = tune([(seeds_engine, _dev_sample(40))])
     assert seeds_engine.composer.settings == before
+    assert seeds_engine.composer.reader is reader  # the fitting cache is gone
     assert len(settings.weights) == len(FEATURES)
+    assert len(settings.final_weights) == len(FINAL_FEATURES)
     assert len(settings.confidence_weights) == len(CONFIDENCE_FEATURES)
-    assert 0.0 <= settings.threshold <= 1.0
-    assert info["questions"] == 40 and info["positives"] > 0
+    assert settings.final_weights[0] > 0  # the reader's logit counts for the answer
+    assert 0.0 <= settings.threshold <= 1.0 and 0.0 <= settings.span_threshold <= 1.0
+    assert info["questions"] == 40
 
 
 def test_cross_validation_is_held_out_deterministic_and_restores_settings(
@@ -347,3 +386,5 @@ def test_cross_validation_is_held_out_deterministic_and_restores_settings(
     for key in ("top1", "confidence_auc", "accuracy"):
         value = first[key]
         assert value is not None and 0.0 <= value <= 1.0, key
+    ablated = cross_validate(sets, folds=2, repeats=1, without=frozenset({"reader"}))
+    assert ablated != first  # leaving a feature out changes the fit
