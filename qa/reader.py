@@ -85,10 +85,16 @@ class Reading:
 
 
 def best_span(
-    start: np.ndarray, end: np.ndarray, tokens: Sequence[int], offsets: Sequence[tuple[int, int]]
+    start: np.ndarray,
+    end: np.ndarray,
+    tokens: Sequence[int],
+    offsets: Sequence[tuple[int, int]],
+    word_ids: Sequence[int | None] | None = None,
 ) -> tuple[tuple[int, int] | None, float]:
-    """The highest-scoring (start ≤ end, at most MAX_SPAN_TOKENS) span over the sentence's
-    tokens, as character offsets into the sentence, and its probability."""
+    """The highest-scoring span over the sentence's tokens (start ≤ end, at most
+    MAX_SPAN_TOKENS, and whole words when ``word_ids`` are given: it starts on a word's first
+    token and ends on a word's last), as character offsets into the sentence, and its
+    probability."""
     if not tokens:
         return None, 0.0
     idx = np.asarray(tokens)
@@ -97,11 +103,15 @@ def best_span(
     ps = np.exp(s) / np.exp(s).sum()
     pe = np.exp(e) / np.exp(e).sum()
     n = len(idx)
-    grid = np.add.outer(s, e)
     allowed = np.triu(np.ones((n, n), dtype=bool)) & ~np.triu(
         np.ones((n, n), dtype=bool), k=MAX_SPAN_TOKENS
     )
-    grid = np.where(allowed, grid, -np.inf)
+    if word_ids is not None:
+        words = [word_ids[t] for t in tokens]
+        first = np.asarray([k == 0 or words[k] != words[k - 1] for k in range(n)])
+        last = np.asarray([k == n - 1 or words[k] != words[k + 1] for k in range(n)])
+        allowed &= np.outer(first, last)
+    grid = np.where(allowed, np.add.outer(s, e), -np.inf)
     i, j = np.unravel_index(int(np.argmax(grid)), grid.shape)
     return (offsets[idx[i]][0], offsets[idx[j]][1]), float(ps[i] * pe[j])
 
@@ -184,6 +194,6 @@ class Reader:
         probs = _sigmoid(logits.astype(np.float64))
         out = []
         for k, e in enumerate(encodings):
-            span, p = best_span(start[k], end[k], sentence_tokens(e), e.offsets)
+            span, p = best_span(start[k], end[k], sentence_tokens(e), e.offsets, e.word_ids)
             out.append(Reading(float(logits[k]), float(probs[k]), span, p))
         return out

@@ -3,12 +3,15 @@ against torch, the shipped model and its card, and damaged-model errors."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa.errors import ModelError
 from qa.reader import READER_DIR, Reader, best_span, sha256_file
@@ -125,6 +128,16 @@ def test_best_span_respects_order_and_the_sentence_tokens() -> None:
     assert span == (4, 17)  # token 0 (the question) can never start or end the span
     assert 0 < p <= 1
     assert best_span(start, end, [], offsets) == (None, 0.0)
+    # tokens 2 and 3 are pieces of one word: a span may not start or end inside it
+    words = [None, 0, 1, 1, 2]
+    free, _ = best_span(
+        np.array([0, 0, 5, 9, 0.0]), np.array([0, 0, 9, 5, 0.0]), [1, 2, 3, 4], offsets
+    )
+    assert free in {(4, 8), (9, 12)}  # one piece of the word
+    whole, _ = best_span(
+        np.array([0, 0, 5, 9, 0.0]), np.array([0, 0, 9, 5, 0.0]), [1, 2, 3, 4], offsets, words
+    )
+    assert whole == (4, 12)
 
 
 @pytest.mark.slow
@@ -224,3 +237,57 @@ def test_a_damaged_model_is_one_clear_error(tmp_path: Path, damage: str, message
     with pytest.raises(ModelError, match=message) as info:
         Reader(folder).ready()
     assert "qa train-reader" in str(info.value) and "\n" not in str(info.value)
+
+
+_WORDS = st.sampled_from(
+    [
+        "Zoë",
+        "café",
+        "naïve",
+        "Ångström",
+        "Łódź",
+        "Дмитрий",
+        "北京",
+        "الأسد",
+        "well-known",
+        "al-Sharaa",
+        "“quoted”",
+        "‘single’",
+        "1,000",
+        "6\u00a0March",
+        "O’Brien",
+        "e\u0301te\u0301",
+        "the",
+        "mayor",
+        "led",
+        "forces",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    words=st.lists(_WORDS, min_size=1, max_size=14),
+    spaces=st.lists(st.sampled_from([" ", "\u00a0", "  ", " \u2009"]), min_size=14, max_size=14),
+)
+def test_spans_map_to_exact_character_offsets_of_the_original_text(
+    words: list[str], spaces: list[str]
+) -> None:
+    """Whatever the text (curly quotes, no-break and thin spaces, accents, combining marks,
+    non-Latin scripts, hyphens), the short answer is a slice of the original sentence that
+    starts and ends on a token's edge, never on white space."""
+    sentence = "".join(w + s for w, s in zip(words, spaces, strict=False)).strip() + "."
+    (reading,) = _reader().read("Who led the forces?", [sentence])
+    assert reading.span is not None
+    a, b = reading.span
+    assert 0 <= a < b <= len(sentence)
+    text = sentence[a:b]
+    assert text == text.strip() and text
+    # whole words: the span never starts or ends inside a word the tokenizer split
+    assert a == 0 or not (sentence[a - 1].isalnum() and text[0].isalnum())
+    assert b == len(sentence) or not (sentence[b].isalnum() and text[-1].isalnum())
+
+
+@functools.cache
+def _reader() -> Reader:
+    return Reader()
