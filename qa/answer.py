@@ -58,16 +58,12 @@ FEATURES = (  # cheap, for every sentence of the top passages: the preselection 
 SHORT_WORDS = 8
 FINAL_FEATURES = (  # for the pooled sentences, once read: which one answers
     "reader",  # the reading model's logit that the sentence answers
-    "reader_context",  # … for the sentence read after its predecessor
     "preselect",  # the preselection score minus the pool's best
 )
 CONFIDENCE_FEATURES = (  # of the best sentence: is it right at all?
     "reader",  # its reader logit
-    "reader_context",  # … read after its predecessor
     "share",  # its share of the softmax over the pool's final scores
     "margin",  # its final score minus the runner-up's (capped at MARGIN_CAP)
-    "pre_share",  # its share of the softmax over all preselection scores
-    "span",  # the probability of its short-answer span
     "unknown_names",  # share of the question's names found nowhere in the corpus
     "dense_sentence",
     "lex_context",
@@ -106,14 +102,14 @@ class ComposerSettings:
         -1.0,
         -1.0,
     )
-    final_weights: tuple[float, ...] = (1.0, 0.0, 0.0)  # over FINAL_FEATURES
-    confidence_weights: tuple[float, ...] = (1.0,) + (0.0,) * 13
+    final_weights: tuple[float, ...] = (1.0, 0.0)  # over FINAL_FEATURES
+    confidence_weights: tuple[float, ...] = (1.0,) + (0.0,) * 10
     confidence_bias: float = 0.0
     threshold: float = 0.5  # abstain when the confidence is below this
     span_threshold: float = 0.3  # no short answer below this span probability
     neighbour_gap: float = 0.5  # an adjacent sentence joins when its score is this close
     passages: int = 8  # passages whose sentences are preselected
-    pool: int = 8  # sentences the reader reads
+    pool: int = 4  # sentences the reader reads (the accuracy-latency curve: README)
     related: int = 3  # nearest passages shown when abstaining
 
     @classmethod
@@ -237,7 +233,6 @@ class Candidate:
     features: tuple[float, ...]  # FEATURES
     preselect: float  # the preselection score
     reading: Reading | None = None  # set for the pooled sentences
-    pre_share: float = 0.0  # the pool's best preselection score's softmax share
     final: tuple[float, ...] = ()  # FINAL_FEATURES, once read
     score: float = -math.inf  # the final score, once read
 
@@ -346,31 +341,16 @@ class Composer:
         """The pooled sentences, read by the reading model in one batch, best final score
         first."""
         s = self.settings
-        every = self.preselected(question, vector, hits)
-        pool = every[: s.pool]
+        pool = self.preselected(question, vector, hits)[: s.pool]
         if not pool:
             return []
-        pre = np.asarray([c.preselect for c in every])
-        pre_share = float(1.0 / np.exp(pre - pre.max()).sum())
-        texts = [c.sentence.text for c in pool]
-        with_prev = [
-            c.passage.sentences[c.index - 1].text + " " + c.sentence.text
-            if c.index
-            else c.sentence.text
-            for c in pool
-        ]
-        both = self.reader.read(question, texts + with_prev)
-        readings, context = both[: len(pool)], both[len(pool) :]
+        readings = self.reader.read(question, [c.sentence.text for c in pool])
         top = pool[0].preselect
         w = np.asarray(s.final_weights)
         out = []
-        for c, r, rc in zip(pool, readings, context, strict=True):
-            final = (r.logit, rc.logit, c.preselect - top)
-            out.append(
-                replace(
-                    c, reading=r, final=final, score=float(np.dot(w, final)), pre_share=pre_share
-                )
-            )
+        for c, r in zip(pool, readings, strict=True):
+            final = (r.logit, c.preselect - top)
+            out.append(replace(c, reading=r, final=final, score=float(np.dot(w, final))))
         out.sort(key=lambda c: (-c.score, c.passage.id, c.index))
         return out
 
@@ -419,11 +399,8 @@ class Composer:
         named.update(
             {
                 "reader": best.reading.logit,
-                "reader_context": best.final[1],
                 "share": float(1.0 / np.exp(scores - best.score).sum()),
                 "margin": min(best.score - runner_up, MARGIN_CAP) / MARGIN_CAP,
-                "pre_share": best.pre_share,
-                "span": best.reading.span_probability,
                 "unknown_names": len(unknown) / len(names) if names else 0.0,
                 "typed": float(question_type(question) is not None),
             }

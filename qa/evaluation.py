@@ -749,29 +749,40 @@ def cross_validate(
 
 
 def _span_threshold(prepared: Sequence[_Prepared], threshold: float, cost: float = 0.5) -> float:
-    """The short-answer threshold: over the answered questions whose best sentence is right,
-    the span probability above which short answers gain most, a short answer's gain being its
-    token F1 minus ``cost`` (a wrong short answer is worse than none)."""
-    points: list[tuple[float, float]] = []
+    """The short-answer threshold: the span probability above which short answers gain most,
+    a short answer's gain being its token F1 minus ``cost`` (a wrong short answer is worse than
+    none) where the answer's sentence is right and 0 otherwise. As for the answer threshold,
+    the gain is the mean over the corpora of each one's gain per answered question, so the
+    large held-out set does not drown the small ones."""
+    points: dict[int, list[tuple[float, float]]] = {}
+    answered: dict[int, int] = {}
     for p, r in zip(prepared, _ranked(prepared), strict=True):
         best = r.cands[0] if r.cands else None
         reading = best.reading if best is not None else None
         if (
             best is None
             or reading is None
-            or reading.span is None
-            or not r.would_be_correct
             or not p.question.answers
             or r.engine.composer.confidence(r.cands, r.text) < threshold
         ):
             continue
+        corpus = id(r.engine)
+        answered[corpus] = answered.get(corpus, 0) + 1
+        if reading.span is None or not r.would_be_correct:
+            continue
         text = best.sentence.text[reading.span[0] : reading.span[1]]
-        points.append((reading.span_probability, short_scores(text, p.question.answers)[1] - cost))
-    best_t, total, gain = 1.0, 0.0, 0.0
-    for prob, g in sorted(points, reverse=True):
+        gain = short_scores(text, p.question.answers)[1] - cost
+        points.setdefault(corpus, []).append((reading.span_probability, gain))
+    weighted = sorted(
+        (prob, gain / answered[corpus] / len(answered))
+        for corpus, pts in points.items()
+        for prob, gain in pts
+    )
+    best_t, total, top = 1.0, 0.0, 0.0
+    for prob, g in reversed(weighted):
         total += g
-        if total > gain:
-            gain, best_t = total, prob
+        if total > top:
+            top, best_t = total, prob
     return round(best_t, 4)
 
 
