@@ -115,8 +115,11 @@ def test_hyphenated_words_give_themselves_and_their_parts() -> None:
 
 
 def test_a_question_about_names_the_corpus_never_mentions_abstains(seeds_engine: Engine) -> None:
+    """No hard rule any more (forcing confidence 0 cost held-out accuracy beside the reader):
+    the share of unknown names is a confidence feature, and it is enough here."""
     answer = seeds_engine.ask("What is the population of Canada?")
-    assert answer.abstained and answer.confidence == 0.0
+    assert answer.abstained
+    assert answer.confidence < seeds_engine.composer.settings.threshold / 2
 
 
 @pytest.mark.parametrize(

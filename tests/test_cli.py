@@ -76,7 +76,8 @@ def test_plain_answer_then_numbered_citations(
     out = result.stdout
     head, _, sources = out.partition("\nSources (confidence ")
     assert sources, out
-    assert _flat(head) == _flat(expected.answer)
+    short = f"{expected.short_answer.text} " if expected.short_answer else ""
+    assert _flat(head) == short + _flat(expected.answer)  # the short answer leads
     assert sources.startswith(f"{expected.confidence:.2f}):")
     for i, c in enumerate(expected.citations, start=1):
         line = f"[{i}] {c.source} ¶{c.paragraph} (chars {c.start}–{c.end})"

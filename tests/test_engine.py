@@ -27,6 +27,7 @@ ANSWER_KEYS = {
     "citations",
     "related",
     "index_version",
+    "short_answer",
 }
 CITATION_KEYS = {"source", "paragraph", "start", "end", "quote", "also_in"}
 SPAN_KEYS = {"source", "paragraph", "start", "end"}
@@ -151,6 +152,14 @@ def _check_answer(engine: Engine, answer: Answer) -> None:
         assert d["citations"] and d["related"] == []
     for c in d["citations"] + d["related"]:
         _check_citation(engine, c)
+    short = d["short_answer"]
+    if short is not None:  # the exact words, inside the first citation's quote
+        assert not d["abstained"] and set(short) == {"text", "source", "start", "end"}
+        first = d["citations"][0]
+        text = (engine.corpus / short["source"]).read_text(encoding="utf-8")
+        assert text[short["start"] : short["end"]] == short["text"]
+        assert short["source"] == first["source"]
+        assert first["start"] <= short["start"] < short["end"] <= first["end"]
 
 
 def _check_citation(engine: Engine, c: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ from test_server import FakeEngine
 from qa.server import Limits, create_app
 
 CLIENTS = 32
-REQUESTS = int(os.environ.get("QA_LOAD_REQUESTS", "2000"))
+REQUESTS = int(os.environ.get("QA_LOAD_REQUESTS", "500"))
 
 
 @pytest.mark.slow
