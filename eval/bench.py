@@ -395,7 +395,34 @@ def worker_inproc(engine_name: str, limit: int) -> dict[str, Any]:
         "stage_p50_ms": {k: round(statistics.median(v), 3) for k, v in stages.items()},
         "answers": answers,
         "memory": memory(),
+        **(_span_cost(engine, questions) if engine_name == "current" else {}),
     }
+
+
+def _span_cost(engine: Any, questions: Sequence[str]) -> dict[str, Any]:
+    """What short answers add to a question: each question asked twice in turn, with the
+    reader's span decoding and with it replaced by "no span" (the forward pass is the same
+    one), p50 of each. Code without a reading model reports nothing."""
+    try:
+        import qa.reader as reader_module
+    except ImportError:
+        return {}
+    real = reader_module.best_span
+
+    def no_span(*args: Any, **kwargs: Any) -> tuple[None, float]:
+        return None, 0.0
+
+    times: dict[str, list[float]] = {"with": [], "without": []}
+    try:
+        for q in questions:
+            for side, decode in (("with", real), ("without", no_span)):
+                reader_module.best_span = decode  # type: ignore[assignment]
+                t = time.perf_counter()
+                engine.ask(q)
+                times[side].append((time.perf_counter() - t) * 1000)
+    finally:
+        reader_module.best_span = real
+    return {"short_answers_p50_ms": {k: round(statistics.median(v), 3) for k, v in times.items()}}
 
 
 # ---------------------------------------------------------------- HTTP
@@ -945,6 +972,17 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
             _stages(c),
             previous=_stages(p),
         )
+        spans = c.get("short_answers_p50_ms")
+        if spans:
+            _row(
+                rows,
+                "  p50 added by short answers (asked in turn with and without)",
+                "≤ 2 ms",
+                None,
+                round(spans["with"] - spans["without"], 3),
+                " ms",
+                met=lambda v: v <= 2,
+            )
         if "same_answers" in inproc:
             _row(rows, "  same answer text as baseline", "", None, inproc["same_answers"])
         if "same_as_previous" in inproc:
