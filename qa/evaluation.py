@@ -574,28 +574,24 @@ def auc(pos: Sequence[float], neg: Sequence[float]) -> float | None:
 def _preselect_groups(prepared: Sequence[_Prepared]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each question's preselection features and gold labels, over every sentence of its top
     passages (the features do not depend on any weight)."""
-    groups = []
-    for p in prepared:
-        cands = p.engine.composer.preselected(p.text, p.vector, p.hits)
-        if cands:
-            groups.append(
-                (
-                    np.asarray([c.features for c in cands]),
-                    np.asarray([_label(c, p.spans) for c in cands]),
-                )
-            )
-    return groups
+    return _groups(prepared, "preselected", lambda c: c.features)
 
 
 def _final_groups(prepared: Sequence[_Prepared]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each question's pooled, read candidates: FINAL_FEATURES and gold labels."""
+    return _groups(prepared, "candidates", lambda c: c.final)
+
+
+def _groups(
+    prepared: Sequence[_Prepared], step: str, values: Callable[[Any], Sequence[float]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
     groups = []
     for p in prepared:
-        cands = p.engine.composer.candidates(p.text, p.vector, p.hits)
+        cands = getattr(p.engine.composer, step)(p.text, p.vector, p.hits)
         if cands:
             groups.append(
                 (
-                    np.asarray([c.final for c in cands]),
+                    np.asarray([values(c) for c in cands]),
                     np.asarray([_label(c, p.spans) for c in cands]),
                 )
             )

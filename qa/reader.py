@@ -11,7 +11,6 @@ never a wrong answer.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from qa.errors import ModelError
+from qa.store import sha256_file
 
 READER_DIR = Path(__file__).resolve().parent / "models" / "reader"
 MODEL_FILE = "model.onnx"
@@ -31,14 +31,6 @@ CARD_FILE = "card.json"
 MAX_TOKENS = 128  # question + sentence; the longer of the two is cut first
 MAX_SPAN_TOKENS = 24
 RESTORE = "restore it with `git checkout -- qa/models/reader` or retrain with `qa train-reader`"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def tokenizer(folder: Path) -> Any:

@@ -35,10 +35,10 @@ from qa.reader import (
     Reader,
     batch_arrays,
     sentence_tokens,
-    sha256_file,
     tokenizer,
 )
 from qa.reader_data import Example, Item, checksums, examples, held_out, load_items
+from qa.store import sha256_file
 
 log = logging.getLogger("qa")
 
@@ -64,7 +64,7 @@ class TrainSettings:
 @dataclass(frozen=True, slots=True)
 class Encoded:
     ids: list[int]
-    types: list[int]
+    type_ids: list[int]
     label: int
     start: int  # token index of the answer's first token, or -1
     end: int  # … of its last token
@@ -135,15 +135,10 @@ def _network() -> Any:
 def _tensors(batch: Sequence[Encoded]) -> tuple[Any, ...]:
     import torch
 
-    width = max(len(e.ids) for e in batch)
-    ids = torch.zeros((len(batch), width), dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    types = torch.zeros_like(ids)
-    for row, e in enumerate(batch):
-        n = len(e.ids)
-        ids[row, :n] = torch.tensor(e.ids)
-        mask[row, :n] = 1
-        types[row, :n] = torch.tensor(e.types)
+    arrays = batch_arrays(batch)
+    ids, mask, types = (
+        torch.from_numpy(arrays[k]) for k in ("input_ids", "attention_mask", "token_type_ids")
+    )
     labels = torch.tensor([float(e.label) for e in batch])
     starts = torch.tensor([e.start for e in batch])
     ends = torch.tensor([e.end for e in batch])

@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qa.errors import ModelError
-from qa.reader import READER_DIR, Reader, best_span, sha256_file
+from qa.reader import READER_DIR, Reader, best_span
 from qa.reader_data import examples, held_out, load_items
 from qa.reader_train import TrainSettings, verify_card
+from qa.store import sha256_file
 
 TOWNS = ("Arlen", "Brisk", "Corvale", "Dunmore", "Elsby", "Farrow", "Galt", "Hollin", "Ives")
 
