@@ -17,6 +17,7 @@ from qa.answer import verify
 from qa.chunking import ChunkSettings
 from qa.engine import Engine, build_index, ensure_index
 from qa.errors import IndexCorrupt, IndexMismatch
+from qa.reader import Reader
 from qa.store import (
     DATA_FILES,
     FORMAT_VERSION,
@@ -330,7 +331,7 @@ def test_crash_mid_build_keeps_previous_index(
     assert manifest["corpus"]["hash"] == old_hash
     verify_files(build, manifest, full=True)
     store = load(build)
-    engine = Engine(corpus, store, fake_encoder)
+    engine = Engine(corpus, store, fake_encoder, Reader())
     answer = engine.ask("When was Carrow Point lighthouse built?")
     for c in answer.citations + answer.related:
         verify(c, engine.texts)
