@@ -393,6 +393,15 @@ def ask_main() -> None:
     help="Seconds between checks for an index rebuilt by `qa index`, swapped in without a "
     "restart; 0 turns this off.",
 )
+@click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests whose Host header is NAME (any port), e.g. the name a reverse "
+    "proxy forwards; *.example.org for subdomains. Repeatable. Always allowed: localhost, "
+    "127.0.0.1, [::1]; other Hosts get 400 (DNS-rebinding defence).",
+)
 def serve_command(
     host: str,
     port: int,
@@ -400,6 +409,7 @@ def serve_command(
     index: Path | None,
     api_key: str | None,
     reload_interval: float,
+    allowed_hosts: tuple[str, ...],
 ) -> None:
     """Serve the chat page, POST /ask and an OpenAI-compatible /v1/chat/completions.
 
@@ -407,6 +417,13 @@ def serve_command(
     request then logs one JSON line with its timings to stderr. On SIGTERM or Ctrl-C the server
     stops accepting connections and finishes the requests in flight (for up to 30 s).
     """
+
+    from qa.server import LOOPBACK_HOSTS, check_host_patterns
+
+    try:
+        hosts = check_host_patterns([*LOOPBACK_HOSTS, *allowed_hosts])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--allowed-host") from None
 
     def serve() -> None:
         import uvicorn
@@ -416,7 +433,9 @@ def serve_command(
         engine = _open_engine(corpus, index)
         log_to(sys.stderr)
         reload = Reload(reopen_rebuilt, reload_interval) if reload_interval > 0 else None
-        app = create_app(lambda: engine, api_key=api_key or None, reload=reload)
+        app = create_app(
+            lambda: engine, api_key=api_key or None, reload=reload, allowed_hosts=hosts
+        )
         uvicorn.run(
             app,
             host=host,

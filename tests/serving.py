@@ -18,6 +18,9 @@ from typing import Any
 import httpx
 import uvicorn
 
+# the base URL of litestar TestClients: a host the server answers for (loopback by default)
+LOCAL = "http://127.0.0.1"
+
 QA = [sys.executable, "-c", "from qa.cli import main; main()"]
 ASK = [sys.executable, "-c", "from qa.cli import ask_main; ask_main()"]
 
@@ -96,12 +99,14 @@ def qa_serve(
 
 
 @contextmanager
-def in_thread(app: Any) -> Iterator[tuple[str, uvicorn.Server]]:
+def in_thread(app: Any, **options: Any) -> Iterator[tuple[str, uvicorn.Server]]:
     """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread: its URL and server.
-    Setting ``server.should_exit`` is what SIGTERM does to `qa serve`."""
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    ``options`` go to `uvicorn.Config`. Setting ``server.should_exit`` is what SIGTERM does to
+    `qa serve`."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", access_log=False, **options
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 120

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from fakes import SEED_002, SEED_003, SEEDS, TINY_CORPUS, HashingEncoder, write_corpus
 from litestar.testing import TestClient
-from serving import ASK, QA, in_thread, qa_serve
+from serving import ASK, LOCAL, QA, in_thread, qa_serve
 from test_server import FakeEngine, running
 
 from qa.engine import Engine, ensure_index
@@ -272,7 +272,10 @@ def test_create_app_opens_and_builds_the_index_itself(
     log line saying so, before it answers anything."""
     corpus = write_corpus(tmp_path / "corpus", dict(TINY_CORPUS))
     app = create_app(corpus=corpus, index=tmp_path / "index")
-    with caplog.at_level(logging.WARNING, logger="qa.server"), TestClient(app) as client:
+    with (
+        caplog.at_level(logging.WARNING, logger="qa.server"),
+        TestClient(app, base_url=LOCAL) as client,
+    ):
         ready = client.get("/readyz").json()
         answer = client.post("/ask", json={"question": "When was the lighthouse built?"}).json()
     assert "building the index for" in caplog.text and "(no index yet)" in caplog.text

@@ -18,7 +18,7 @@ import pytest
 from fakes import SEEDS, TINY_CORPUS, HashingEncoder, write_corpus
 from litestar import Litestar
 from litestar.testing import TestClient
-from serving import ASK
+from serving import ASK, LOCAL
 from test_server import FakeEngine, running
 
 from qa.engine import Engine
@@ -380,7 +380,7 @@ BAD_INPUTS: list[tuple[str, str, Any, int, str, str]] = [
 
 @pytest.fixture(scope="module")
 def client(seeds_engine: Engine) -> Iterator[TestClient[Litestar]]:
-    with TestClient(create_app(lambda: seeds_engine)) as c:
+    with TestClient(create_app(lambda: seeds_engine), base_url=LOCAL) as c:
         yield c
 
 
@@ -413,7 +413,7 @@ def test_bad_input_gets_a_clear_4xx(
 @pytest.mark.slow
 def test_a_100k_question_under_a_larger_body_limit_is_still_rejected(seeds_engine: Engine) -> None:
     limits = Limits(max_body_bytes=1 << 20)
-    with TestClient(create_app(lambda: seeds_engine, limits=limits)) as c:
+    with TestClient(create_app(lambda: seeds_engine, limits=limits), base_url=LOCAL) as c:
         for path, body in [
             ("/ask", {"question": "why " * 25_000}),
             ("/v1/chat/completions", chat("y" * 100_000)),
@@ -459,7 +459,7 @@ def _chunked(payload: bytes, size: int = 8192) -> bytes:
     return b"".join(parts) + b"0\r\n\r\n"
 
 
-POST_ASK = b"POST /ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+POST_ASK = b"POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 WIRE = [
     pytest.param(
         POST_ASK
@@ -475,10 +475,10 @@ WIRE = [
     ),
     pytest.param(b"GARBAGE\r\n\r\n", b"400", id="not-http"),
     pytest.param(
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nX: \x00\r\n\r\n", b"400", id="nul-in-header"
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX: \x00\r\n\r\n", b"400", id="nul-in-header"
     ),
     pytest.param(
-        b'POST /ask HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"quest',
+        b'POST /ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 500\r\n\r\n{"quest',
         b"",
         id="body-cut-short",
     ),

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from fakes import DIRECTOR, DIRECTOR_QUESTION, OBSERVATORY, ScriptedEngine, observatory_answer
 from litestar import Litestar
 from litestar.testing import TestClient
-from serving import in_thread
+from serving import LOCAL, in_thread
 
 from qa.cli import main
 from qa.engine import Engine
@@ -70,7 +70,7 @@ def engine(index_dir: Path) -> Engine:
 
 @pytest.fixture(scope="module")
 def client(engine: Engine) -> Iterator[TestClient[Litestar]]:
-    with TestClient(create_app(lambda: engine)) as c:
+    with TestClient(create_app(lambda: engine), base_url=LOCAL) as c:
         yield c
 
 
@@ -331,7 +331,7 @@ def test_sources_never_leave_the_corpus(live: tuple[str, Litestar], path: str) -
 
 def test_unexpected_errors_are_500_without_a_traceback() -> None:
     engine = FakeEngine(error=RuntimeError("secret internals"))
-    with TestClient(create_app(lambda: engine)) as c:
+    with TestClient(create_app(lambda: engine), base_url=LOCAL) as c:
         response = c.post("/ask", json={"question": "who?"})
         engine.error = None
         later = c.post("/ask", json={"question": "who?"})
@@ -343,7 +343,7 @@ def test_unexpected_errors_are_500_without_a_traceback() -> None:
 
 
 def test_api_key_guards_the_api_but_not_the_probes() -> None:
-    with TestClient(create_app(FakeEngine, api_key="s3cret")) as c:
+    with TestClient(create_app(FakeEngine, api_key="s3cret"), base_url=LOCAL) as c:
         for path in ["/v1/models", "/sources/a.txt/1"]:
             response = c.get(path)
             assert response.status_code == 401
@@ -374,7 +374,7 @@ def test_access_log_lines_carry_the_stage_timings() -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        with TestClient(create_app(FakeEngine)) as c:
+        with TestClient(create_app(FakeEngine), base_url=LOCAL) as c:
             response = c.post("/ask", json={"question": "who?"})
             c.get("/nowhere")
     finally:
@@ -552,7 +552,7 @@ def test_batcher_answers_each_question_once_and_isolates_failures() -> None:
 
 def test_limits_are_configurable() -> None:
     limits = Limits(max_body_bytes=2000, max_messages=2, max_question_chars=20)
-    with TestClient(create_app(FakeEngine, limits=limits)) as c:
+    with TestClient(create_app(FakeEngine, limits=limits), base_url=LOCAL) as c:
         long = c.post("/ask", json={"question": "why " * 10})
         assert long.status_code == 400 and "longer than 20" in error_of(long)["message"]
         many = c.post("/v1/chat/completions", json=chat("a?", "b", "c?"))
@@ -574,7 +574,7 @@ def test_chat_content_numbers_quotes_and_sources() -> None:
 @pytest.fixture
 def scripted() -> Iterator[tuple[TestClient[Litestar], ScriptedEngine]]:
     engine = ScriptedEngine()
-    with TestClient(create_app(lambda: engine)) as c:
+    with TestClient(create_app(lambda: engine), base_url=LOCAL) as c:
         yield c, engine
 
 

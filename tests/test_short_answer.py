@@ -17,6 +17,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
+from serving import LOCAL
 
 from qa.render import BOLD, RESET, render_answer, short_span
 from qa.server import chat_content, create_app
@@ -95,7 +96,7 @@ def cases(draw: st.DrawFn) -> Case:
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[TestClient[Litestar], ScriptedEngine]]:
     engine = ScriptedEngine()
-    with TestClient(create_app(lambda: engine)) as client:
+    with TestClient(create_app(lambda: engine), base_url=LOCAL) as client:
         yield client, engine
 
 
