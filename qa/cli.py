@@ -20,6 +20,13 @@ from qa.errors import QAError
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# `qa serve` connection limits (qa/connections.py): a whole request within READ_TIMEOUT_S of
+# connecting or of its first byte; idle keep-alive connections closed after KEEP_ALIVE_TIMEOUT_S
+# (uvicorn's default); 503 beyond MAX_CONNECTIONS open connections or requests in flight
+READ_TIMEOUT_S = 10.0
+KEEP_ALIVE_TIMEOUT_S = 5
+MAX_CONNECTIONS = 1000
+
 CORPUS_HELP = "Folder of UTF-8 .txt files (default: seeds/ of this project)."
 INDEX_HELP = "Index folder (default: index/<corpus>-<hash>/ of this project)."
 
@@ -402,6 +409,28 @@ def ask_main() -> None:
     "proxy forwards; *.example.org for subdomains. Repeatable. Always allowed: localhost, "
     "127.0.0.1, [::1]; other Hosts get 400 (DNS-rebinding defence).",
 )
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=READ_TIMEOUT_S,
+    show_default=True,
+    help="Seconds a client has to send a whole request (line, headers, body), from connecting "
+    "or from the request's first byte; slower connections are closed.",
+)
+@click.option(
+    "--keep-alive-timeout",
+    type=click.IntRange(min=1, max=3600),
+    default=KEEP_ALIVE_TIMEOUT_S,
+    show_default=True,
+    help="Seconds an idle connection is kept open between requests.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1, max=1_000_000),
+    default=MAX_CONNECTIONS,
+    show_default=True,
+    help="Beyond this many open connections (or requests in flight), requests get 503.",
+)
 def serve_command(
     host: str,
     port: int,
@@ -410,12 +439,16 @@ def serve_command(
     api_key: str | None,
     reload_interval: float,
     allowed_hosts: tuple[str, ...],
+    read_timeout: float,
+    keep_alive_timeout: int,
+    max_connections: int,
 ) -> None:
     """Serve the chat page, POST /ask and an OpenAI-compatible /v1/chat/completions.
 
     The index is loaded (built first when needed) before the server starts listening; each
     request then logs one JSON line with its timings to stderr. On SIGTERM or Ctrl-C the server
     stops accepting connections and finishes the requests in flight (for up to 30 s).
+    Only requests for the loopback names (and --allowed-host names) are answered.
     """
 
     from qa.server import LOOPBACK_HOSTS, check_host_patterns
@@ -428,6 +461,7 @@ def serve_command(
     def serve() -> None:
         import uvicorn
 
+        from qa.connections import h11_with_read_timeout
         from qa.server import Reload, create_app, log_to, reopen_rebuilt
 
         engine = _open_engine(corpus, index)
@@ -444,6 +478,9 @@ def serve_command(
             log_level="info",
             server_header=False,
             timeout_graceful_shutdown=30,
+            http=h11_with_read_timeout(read_timeout),
+            timeout_keep_alive=keep_alive_timeout,
+            limit_concurrency=max_connections,
         )
 
     _run(serve)
