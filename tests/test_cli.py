@@ -10,6 +10,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -25,9 +26,11 @@ from fakes import (
 )
 
 import qa.cli
+import qa.engine
 from qa.cli import ask_command, main
 from qa.embedding import OnnxEncoder
 from qa.engine import Engine
+from qa.reader import READER_DIR, Reader
 from qa.render import BOLD, RESET, render_answer
 from qa.store import current_build
 
@@ -328,6 +331,64 @@ def test_missing_question_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(ask_command, [])
     assert result.exit_code == 2
     assert "Missing argument 'QUESTION'" in result.stderr
+
+
+# ---------------------------------------------------------------- a damaged reading model
+
+
+@pytest.fixture
+def damaged_reader(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A copy of the shipped reader with its model.onnx flipped or deleted, used by the engine
+    in this process (the shipped files are never touched): the path of the model file."""
+    folder = tmp_path / "reader"
+    shutil.copytree(READER_DIR, folder)
+    model = folder / "model.onnx"
+    if request.param == "flip":
+        data = bytearray(model.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        model.write_bytes(bytes(data))
+    else:
+        model.unlink()
+
+    class CopiedReader(Reader):
+        def __init__(self, folder: Path = folder, **options: Any) -> None:
+            super().__init__(folder, **options)
+
+    monkeypatch.setattr(qa.engine, "Reader", CopiedReader)
+    return model
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damaged_reader", ["flip", "delete"], indirect=True)
+@pytest.mark.parametrize("command", ["ask", "ask -", "serve"])
+def test_a_damaged_reading_model_is_one_line_before_anything_starts(
+    runner: CliRunner,
+    seeds_index_dir: Path,
+    damaged_reader: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    listened: list[Any] = []
+    monkeypatch.setattr("uvicorn.run", lambda *a, **k: listened.append(a))
+    where = ["--corpus", str(SEEDS), "--index", str(seeds_index_dir)]
+    if command == "serve":
+        result = runner.invoke(main, ["serve", *where])
+    else:
+        result = runner.invoke(
+            ask_command,
+            [command.removeprefix("ask ").strip() or ANSWERED, *where],
+            input=ANSWERED + "\n",
+        )
+    assert result.exit_code == 1, result.output
+    _no_traceback(result)
+    assert not listened, "the server must not start with a damaged model"
+    assert result.stdout == ""
+    (line,) = result.stderr.strip().splitlines()
+    assert str(damaged_reader) in line
+    assert "damaged" in line or "missing" in line
+    assert "git checkout -- qa/models/reader" in line and "qa train-reader" in line
 
 
 # ---------------------------------------------------------------- corrupt indexes
