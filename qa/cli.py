@@ -393,6 +393,21 @@ def ask_main() -> None:
     help="Seconds between checks for an index rebuilt by `qa index`, swapped in without a "
     "restart; 0 turns this off.",
 )
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="Seconds within which a question is answered; when the questions ahead of it would "
+    "take longer, it gets a fast 503 with Retry-After instead of waiting.",
+)
+@click.option(
+    "--max-pending",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Questions that may wait for the engine at once; beyond them: 503 with Retry-After.",
+)
 def serve_command(
     host: str,
     port: int,
@@ -400,6 +415,8 @@ def serve_command(
     index: Path | None,
     api_key: str | None,
     reload_interval: float,
+    deadline: float,
+    max_pending: int,
 ) -> None:
     """Serve the chat page, POST /ask and an OpenAI-compatible /v1/chat/completions.
 
@@ -411,12 +428,13 @@ def serve_command(
     def serve() -> None:
         import uvicorn
 
-        from qa.server import Reload, create_app, log_to, reopen_rebuilt
+        from qa.server import Limits, Reload, create_app, log_to, reopen_rebuilt
 
         engine = _open_engine(corpus, index)
         log_to(sys.stderr)
         reload = Reload(reopen_rebuilt, reload_interval) if reload_interval > 0 else None
-        app = create_app(lambda: engine, api_key=api_key or None, reload=reload)
+        limits = Limits(deadline_s=deadline, max_pending=max_pending)
+        app = create_app(lambda: engine, api_key=api_key or None, reload=reload, limits=limits)
         uvicorn.run(
             app,
             host=host,
