@@ -431,6 +431,21 @@ def ask_main() -> None:
     show_default=True,
     help="Beyond this many open connections (or requests in flight), requests get 503.",
 )
+@click.option(
+    "--deadline",
+    type=click.FloatRange(min=0.1),
+    default=2.0,
+    show_default=True,
+    help="Seconds within which a question is answered; when the questions ahead of it would "
+    "take longer, it gets a fast 503 with Retry-After instead of waiting.",
+)
+@click.option(
+    "--max-pending",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="Questions that may wait for the engine at once; beyond them: 503 with Retry-After.",
+)
 def serve_command(
     host: str,
     port: int,
@@ -442,6 +457,8 @@ def serve_command(
     read_timeout: float,
     keep_alive_timeout: int,
     max_connections: int,
+    deadline: float,
+    max_pending: int,
 ) -> None:
     """Serve the chat page, POST /ask and an OpenAI-compatible /v1/chat/completions.
 
@@ -462,13 +479,18 @@ def serve_command(
         import uvicorn
 
         from qa.connections import h11_with_read_timeout
-        from qa.server import Reload, create_app, log_to, reopen_rebuilt
+        from qa.server import Limits, Reload, create_app, log_to, reopen_rebuilt
 
         engine = _open_engine(corpus, index)
         log_to(sys.stderr)
         reload = Reload(reopen_rebuilt, reload_interval) if reload_interval > 0 else None
+        limits = Limits(deadline_s=deadline, max_pending=max_pending)
         app = create_app(
-            lambda: engine, api_key=api_key or None, reload=reload, allowed_hosts=hosts
+            lambda: engine,
+            api_key=api_key or None,
+            reload=reload,
+            allowed_hosts=hosts,
+            limits=limits,
         )
         uvicorn.run(
             app,

@@ -93,10 +93,16 @@ class Limits:
     max_question_chars: int = MAX_QUESTION_CHARS
     batch_window_s: float = 0.002  # questions arriving this close together share one batch
     max_batch: int = 32
-    max_pending: int = 1024  # questions waiting for the engine; beyond this: 503, retry later
+    max_pending: int = 256  # questions waiting for the engine; beyond this: 503, retry later
+    # a question is answered within this many seconds of arriving, or gets a fast 503: it is
+    # refused when the queue ahead of it would take longer, and dropped if it waited too long
+    deadline_s: float = 2.0
 
 
 # ---------------------------------------------------------------- micro-batching
+
+
+PLANNED_SHARE = 0.8  # of the deadline, planned for answering (see Batcher)
 
 
 class Batcher:
@@ -107,12 +113,22 @@ class Batcher:
         ask_many: Callable[[Sequence[str]], list[Answer]],
         window_s: float = 0.002,
         max_size: int = 32,
-        max_pending: int = 1024,
+        max_pending: int = 256,
+        deadline_s: float = 2.0,
     ) -> None:
         self._ask_many = ask_many
         self._window_s = window_s
         self._max_size = max_size
         self._max_pending = max_pending
+        self._deadline_s = deadline_s
+        # what the batcher plans for: the rest of the deadline is for the HTTP work around it,
+        # which competes for the cores with answering when the server is overloaded
+        self._budget_s = PLANNED_SHARE * deadline_s
+        # questions answered per second, measured as batches complete (a moving average;
+        # None until the first batch)
+        self._rate: float | None = None
+        self._in_flight = 0
+        self._idle_since = 0.0  # when the last batch finished
         self._queue: asyncio.Queue[tuple[str, float, asyncio.Future[Answer]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.sizes: Counter[int] = Counter()  # batch size → how many batches had it
@@ -130,14 +146,20 @@ class Batcher:
     async def ask(self, question: str) -> Answer:
         if self._task is None or self._task.done():
             raise ServiceUnavailableException("the index is not loaded — retry shortly")
-        if self._queue.qsize() >= self._max_pending:
-            raise ServiceUnavailableException(
-                f"the server is busy ({self._queue.qsize()} questions waiting) — retry shortly",
-                headers={"Retry-After": "1"},
-            )
+        waiting = self._queue.qsize()
+        if waiting >= self._max_pending or self.expected_wait_s() > self._budget_s:
+            raise _busy(waiting)
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((question, time.perf_counter(), future))
         return await future
+
+    def expected_wait_s(self) -> float:
+        """How long a question arriving now would wait for its answer, at the measured rate:
+        the batch being answered, then the next one, holding the queue and this question."""
+        ahead = self._queue.qsize() + self._in_flight
+        if self._rate is None or not ahead:
+            return 0.0  # an idle server always tries
+        return (ahead + 1) / self._rate
 
     async def _run(self) -> None:
         try:
@@ -157,16 +179,33 @@ class Batcher:
         while len(batch) < self._max_size and not self._queue.empty():
             batch.append(self._queue.get_nowait())
         live = [item for item in batch if not item[2].done()]  # skip disconnected clients
+        # a question that waited behind earlier batches and could no longer be answered within
+        # the deadline is refused now (one that arrived at an idle server is always tried)
+        started = time.perf_counter()
+        if self._rate is not None:
+            late = min(started + len(live) / self._rate - self._budget_s, self._idle_since)
+            for _, queued, future in live:
+                if queued < late and not future.done():
+                    future.set_exception(_busy(self._queue.qsize()))
+            live = [item for item in live if not item[2].done()]
         if not live:
             return
         self.sizes[len(live)] += 1
-        started = time.perf_counter()
+        self._in_flight = len(live)
+        # the rate counts wall time from when this batch could have started (the previous one
+        # ended, or its first question arrived), so the event loop's own work is in it
+        since = max(self._idle_since, min(queued for _, queued, _ in live))
         try:
             results = await sync_to_thread(self._answer, [q for q, _, _ in live])
         except BaseException:  # cancelled (shutting down); _answer itself returns its errors
             for _, _, future in live:
                 _fail(future, "the server is shutting down")
             raise
+        finally:
+            self._in_flight = 0
+            self._idle_since = time.perf_counter()
+        rate = len(live) / max(self._idle_since - since, 1e-6)
+        self._rate = rate if self._rate is None else 0.8 * self._rate + 0.2 * rate
         for (_, queued, future), result in zip(live, results, strict=True):
             if future.done():
                 continue
@@ -192,6 +231,13 @@ class Batcher:
         for q in questions:
             out += self._answer([q])
         return out
+
+
+def _busy(waiting: int) -> ServiceUnavailableException:
+    return ServiceUnavailableException(
+        f"the server is busy ({waiting} questions waiting) — retry shortly",
+        headers={"Retry-After": "1"},
+    )
 
 
 def _fail(future: asyncio.Future[Answer], message: str) -> None:
@@ -1078,7 +1124,11 @@ def create_app(
         svc.engine = await sync_to_thread(factory)
         try:
             batcher = Batcher(
-                svc.ask_many, limits.batch_window_s, limits.max_batch, limits.max_pending
+                svc.ask_many,
+                limits.batch_window_s,
+                limits.max_batch,
+                limits.max_pending,
+                limits.deadline_s,
             )
             async with batcher:
                 svc.batcher = batcher

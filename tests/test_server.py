@@ -76,7 +76,8 @@ def client(engine: Engine) -> Iterator[TestClient[Litestar]]:
 
 @pytest.fixture(scope="module")
 def live(engine: Engine) -> Iterator[tuple[str, Litestar]]:
-    app = create_app(lambda: engine)
+    # these tests check answers and batching; shedding under load is tests/test_overload.py's
+    app = create_app(lambda: engine, limits=Limits(deadline_s=60))
     with running(app) as url:
         yield url, app
 
