@@ -179,6 +179,36 @@ def test_slow_clients_are_cut_and_others_are_still_served(strict: str) -> None:
     assert m.attack_p99_ms < 500
 
 
+@pytest.fixture(scope="module")
+def roomy() -> Iterator[str]:
+    """The defaults' shape at the issue's counts: 1.5 s to send a request, a cap of 3,000."""
+    options = {"http": h11_with_read_timeout(1.5), "limit_concurrency": 3000}
+    with in_thread(create_app(lambda: FakeEngine(delay=0.01)), **options) as (url, _):
+        yield url
+
+
+def test_200_slow_clients_do_not_slow_a_normal_one(roomy: str) -> None:
+    m = measure(roomy, connections=200, attack_s=4)
+    assert m.opened == 200 and m.closed_by_server == 200
+    assert m.last_closed_s is not None and m.last_closed_s <= 3.0
+    assert m.attack_failures == 0
+    assert m.attack_p99_ms <= m.idle_p99_ms + 1000  # the issue's bound: ≤ 1 s above idle
+
+
+def test_2000_idle_keep_alive_connections_leave_the_server_answering(roomy: str) -> None:
+    idle = [_connect(roomy) for _ in range(2000)]
+    try:
+        for s in idle:  # each one a kept-alive connection that has had its answer
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        for s in idle:
+            assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        with httpx.Client(base_url=roomy, timeout=10) as c:
+            assert c.post("/ask", json={"question": "Still there?"}).status_code == 200
+    finally:
+        for s in idle:
+            s.close()
+
+
 @pytest.mark.parametrize(
     "sent",
     [
