@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.soak import PROJECT, QUESTIONS, _free_port, _json, _request, _start, _wait_ready
+from eval.soak import (
+    PROJECT,
+    QUESTIONS,
+    _free_port,
+    _json,
+    _request,
+    _start,
+    _wait_ready,
+    stop,
+)
 
 ASKS = [_request("POST", "/ask", _json({"question": q})) for q in QUESTIONS]
 
@@ -147,12 +154,7 @@ async def overload(args: argparse.Namespace, index: Path, log: Path) -> dict[str
         burst_end = time.monotonic()
         await _closed_loop(port, args.recovery_limit + 3, after, timeout)
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc)
     per_second = [
         sum(burst_end + k <= t < burst_end + k + 1 for t in after.finished)
         for k in range(int(args.recovery_limit + 3))

@@ -167,6 +167,16 @@ def _start(
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
 
 
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as an operator would; killed if it has not drained within a minute."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 async def _get(port: int, path: str) -> tuple[int, bytes]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
@@ -248,12 +258,7 @@ async def soak(
         sampler.cancel()
         rss_after = server.memory_info().rss
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc)
     lat = sorted(tally.latencies)
 
     def pct(p: float) -> float:
