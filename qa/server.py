@@ -120,7 +120,6 @@ class Batcher:
         self._window_s = window_s
         self._max_size = max_size
         self._max_pending = max_pending
-        self._deadline_s = deadline_s
         # what the batcher plans for: the rest of the deadline is for the HTTP work around it,
         # which competes for the cores with answering when the server is overloaded
         self._budget_s = PLANNED_SHARE * deadline_s
