@@ -346,9 +346,23 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
     show_default=True,
     help="Stop training after this long and export what there is.",
 )
+@click.option("--lr", type=float, default=4e-5, show_default=True, help="Peak learning rate.")
+@click.option(
+    "--init",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Start from an earlier run's checkpoint (a further epoch, fresh negatives).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
-    data: Path | None, out: Path | None, seed: int, pairs: int, minutes: float, resume: bool
+    data: Path | None,
+    out: Path | None,
+    seed: int,
+    pairs: int,
+    minutes: float,
+    lr: float,
+    init: Path | None,
+    resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
 
@@ -358,7 +372,9 @@ def train_reader_command(
         from qa.reader_train import TrainSettings
         from qa.reader_train import train as run_training
 
-        settings = TrainSettings(seed=seed, max_pairs=pairs, minutes=minutes)
+        settings = TrainSettings(
+            seed=seed, max_pairs=pairs, minutes=minutes, lr=lr, init=str(init or "")
+        )
         card = run_training(
             data or DEFAULT_DATA,
             out or READER_DIR,

@@ -56,6 +56,9 @@ class TrainSettings:
     paragraph_negatives: int = 3
     hard_negatives: int = 2
     checkpoint_minutes: float = 5.0
+    # continue from an earlier run's weights (its checkpoint file) with a fresh schedule and
+    # freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
+    init: str = ""
 
 
 # ---------------------------------------------------------------- encoding
@@ -200,6 +203,10 @@ def train(
     plan = batches(encoded, settings.batch_size, rng)
 
     net = _network()
+    earlier_stages: list[dict[str, Any]] = []
+    if settings.init:
+        earlier_stages = _load_init(net, Path(settings.init))
+        progress(f"initialised from {settings.init} ({len(earlier_stages)} earlier stage(s))")
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {
@@ -265,11 +272,13 @@ def train(
                 )
                 last_log = now
             if now - last_save > settings.checkpoint_minutes * 60:
-                _save_checkpoint(checkpoint, net, optimizer, scheduler, step, spent())
+                _save_checkpoint(
+                    checkpoint, net, optimizer, scheduler, step, spent(), earlier_stages
+                )
                 last_save = now
     # a resume that only exports adds no training time
     minutes = spent() if seen else earlier
-    _save_checkpoint(checkpoint, net, optimizer, scheduler, step, minutes)
+    _save_checkpoint(checkpoint, net, optimizer, scheduler, step, minutes, earlier_stages)
     net.eval()
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -284,6 +293,7 @@ def train(
         progress(f"held-out: {json.dumps(figures)}")
         (tmp / "model.fp32.onnx").unlink()
         card = _card(tmp, data, settings, step, total, minutes, len(pairs), held, figures)
+        card["training"]["earlier_stages"] = earlier_stages
         (tmp / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
         if out.exists():
             shutil.rmtree(out)
@@ -295,7 +305,13 @@ def train(
 
 
 def _save_checkpoint(
-    path: Path, net: Any, optimizer: Any, scheduler: Any, step: int, minutes: float
+    path: Path,
+    net: Any,
+    optimizer: Any,
+    scheduler: Any,
+    step: int,
+    minutes: float,
+    earlier_stages: list[dict[str, Any]],
 ) -> None:
     import torch
 
@@ -306,9 +322,34 @@ def _save_checkpoint(
         "scheduler": scheduler.state_dict(),
         "step": step,
         "minutes": minutes,
+        "stages": earlier_stages,
     }
     torch.save(state, tmp)
     os.replace(tmp, path)
+
+
+def _load_init(net: Any, path: Path) -> list[dict[str, Any]]:
+    """Load an earlier run's weights from its checkpoint (``.NAME.checkpoint.pt``); return the
+    training records of the stages that produced them (the checkpoint's own, or, for a checkpoint
+    written before they were recorded, the training section of the card that run published in
+    ``NAME/`` beside it)."""
+    import torch
+
+    if not path.is_file():
+        raise ModelError(f"--init checkpoint {path} does not exist")
+    state = torch.load(path, weights_only=False)
+    net.load_state_dict(state["net"])
+    stages: list[dict[str, Any]] = list(state.get("stages") or [])
+    record: dict[str, Any] = {
+        "checkpoint": path.name,
+        "sha256": sha256_file(path),
+        "steps": state.get("step"),
+        "minutes": state.get("minutes"),
+    }
+    card = path.parent / path.name.removeprefix(".").removesuffix(".checkpoint.pt") / CARD_FILE
+    if not stages and card.is_file():
+        record["card_training"] = json.loads(card.read_text()).get("training")
+    return [*stages, record]
 
 
 # ---------------------------------------------------------------- export
