@@ -494,8 +494,9 @@ def serve_command(
     def serve() -> None:
         import uvicorn
 
+        from qa.access_log import log_to
         from qa.connections import h11_with_read_timeout
-        from qa.server import Limits, Reload, create_app, log_to, reopen_rebuilt
+        from qa.server import Limits, Reload, create_app, reopen_rebuilt
 
         engine = _open_engine(corpus, index)
         log_to(sys.stderr)

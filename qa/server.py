@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import re
 import secrets
-import sys
 import time
 import uuid
 from collections import Counter
@@ -31,7 +29,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 import msgspec
 from litestar import Litestar, MediaType, Request, Response, get, post
@@ -55,9 +53,10 @@ from litestar.openapi.spec import Components, Operation, SecurityScheme
 from litestar.params import Body
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 from qa import __version__
+from qa.access_log import TIMINGS, AccessLog, server_timing
 from qa.chat import standalone_query
 from qa.engine import MAX_QUESTION_CHARS, check_question
 from qa.errors import CitationError, NotFound, QAError, QuestionRejected
@@ -65,11 +64,8 @@ from qa.render import render
 from qa.types import Answer, Paragraph
 
 MODEL_ID = "qa-extractive"
-TIMINGS = "qa.timings_ms"  # scope-state key: the handler's stage timings, read by the access log
-STAGES = ("embed", "retrieve", "compose", "queue")
 
 log = logging.getLogger("qa.server")
-access_log = logging.getLogger("qa.access")
 
 
 class AnswerEngine(Protocol):
@@ -555,10 +551,6 @@ async def _answer(request: Request[Any, Any, Any], question: str, earlier: Seque
     return answer
 
 
-def server_timing(timings: Mapping[str, float]) -> str:
-    return ", ".join(f"{k};dur={timings[k]:.3f}" for k in STAGES if k in timings)
-
-
 def _flat(text: str, limit: int | None = None) -> str:
     text = " ".join(text.split())
     return text if limit is None or len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -975,59 +967,6 @@ class HostCheck:
         }
         await send(start)
         await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-# ---------------------------------------------------------------- access log
-
-
-class AccessLog:
-    """One JSON line per request: method, path, status, duration and the engine's stage timings.
-
-    Wraps the whole ASGI handler (like litestar's CORS middleware), so requests that match no
-    route are logged too.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [*message.get("headers", ()), (b"x-content-type-options", b"nosniff")]
-                message = {**message, "headers": headers}  # type: ignore[typeddict-item]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            timings: Mapping[str, float] = scope.get("state", {}).get(TIMINGS, {})
-            line = {
-                "event": "request",
-                "method": scope["method"],
-                "path": scope["path"],
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                **{f"{k}_ms": timings.get(k) for k in STAGES},
-            }
-            access_log.info(json.dumps(line, ensure_ascii=False))
-
-
-def log_to(stream: IO[str] = sys.stderr) -> None:
-    """Send the access log, one JSON object per line, to ``stream`` (the `qa serve` set-up)."""
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    for logger in (access_log, log):
-        logger.handlers = [handler]
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
 
 
 # ---------------------------------------------------------------- index reloading
