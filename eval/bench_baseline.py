@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     import uvicorn
 
-    from qa.server import Limits, create_app
+    from qa.batching import Limits
+    from qa.server import create_app
 
     engine = open_baseline(corpus, args.index)
     app = create_app(lambda: engine, limits=Limits(batch_window_s=0.0, max_batch=1))

@@ -495,8 +495,9 @@ def serve_command(
         import uvicorn
 
         from qa.access_log import log_to
+        from qa.batching import Limits
         from qa.connections import h11_with_read_timeout
-        from qa.server import Limits, Reload, create_app, reopen_rebuilt
+        from qa.server import Reload, create_app, reopen_rebuilt
 
         engine = _open_engine(corpus, index)
         log_to(sys.stderr)

@@ -19,7 +19,8 @@ from fakes import PROJECT, SEEDS
 from serving import in_thread
 from test_server import FakeEngine
 
-from qa.server import Limits, create_app
+from qa.batching import Limits
+from qa.server import create_app
 
 CLIENTS = 32
 REQUESTS = int(os.environ.get("QA_LOAD_REQUESTS", "500"))

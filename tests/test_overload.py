@@ -19,7 +19,8 @@ from fakes import PROJECT, SEEDS
 from serving import in_thread
 from test_server import FakeEngine
 
-from qa.server import Limits, create_app
+from qa.batching import Limits
+from qa.server import create_app
 
 
 def test_questions_that_cannot_be_answered_in_time_get_a_fast_503() -> None:

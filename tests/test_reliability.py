@@ -21,8 +21,9 @@ from litestar.testing import TestClient
 from serving import ASK, LOCAL
 from test_server import FakeEngine, running
 
+from qa.batching import Limits
 from qa.engine import Engine
-from qa.server import Limits, create_app
+from qa.server import create_app
 
 MODEL = "qa-extractive"
 GOOD = "Who are the co-chairs of the DEM Party?"

@@ -27,10 +27,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from serving import LOCAL, in_thread
 
+from qa.batching import Batcher, Limits
 from qa.cli import main
 from qa.engine import Engine
 from qa.errors import QuestionRejected
-from qa.server import Batcher, Limits, chat_content, create_app
+from qa.server import chat_content, create_app
 from qa.types import Answer, Citation, Paragraph, ShortAnswer
 
 PROJECT = Path(__file__).resolve().parent.parent
