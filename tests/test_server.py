@@ -31,8 +31,9 @@ from qa.batching import Batcher, Limits
 from qa.cli import main
 from qa.engine import Engine
 from qa.errors import QuestionRejected
-from qa.server import chat_content, create_app
+from qa.server import create_app
 from qa.types import Answer, Citation, Paragraph, ShortAnswer
+from qa.wire import chat_content
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
