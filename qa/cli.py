@@ -484,7 +484,7 @@ def serve_command(
     Only requests for the loopback names (and --allowed-host names) are answered.
     """
 
-    from qa.server import LOOPBACK_HOSTS, check_host_patterns
+    from qa.hosts import LOOPBACK_HOSTS, check_host_patterns
 
     try:
         hosts = check_host_patterns([*LOOPBACK_HOSTS, *allowed_hosts])

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import re
 import secrets
 import time
 import uuid
@@ -30,12 +29,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
-import msgspec
 from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.enums import ScopeType
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -50,7 +47,6 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import Body
 from litestar.response import ServerSentEvent
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 from qa import __version__
 from qa.access_log import TIMINGS, AccessLog, server_timing
@@ -58,6 +54,7 @@ from qa.batching import Batcher, Limits
 from qa.chat import standalone_query
 from qa.engine import check_question
 from qa.errors import CitationError, NotFound, QAError, QuestionRejected
+from qa.hosts import LOOPBACK_HOSTS, HostCheck, check_host_patterns
 from qa.render import render
 from qa.types import Answer, Paragraph
 from qa.wire import (
@@ -398,85 +395,6 @@ def _on_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
     log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return _error(500, "internal error — see the server log", None, "internal_error")
-
-
-# ---------------------------------------------------------------- host check
-
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]")
-_HOST = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::[0-9]{1,5})?")
-
-
-def host_name(header: str) -> str | None:
-    """The name in a Host header, lower-cased and without its port; None when malformed."""
-    match = _HOST.fullmatch(header.strip().lower())
-    return match["name"].rstrip(".") if match else None
-
-
-def check_host_patterns(names: Sequence[str]) -> tuple[str, ...]:
-    """Allowed-host names as given by the user: a name, an IP, `[::1]`, `*.example.org` or `*`.
-    Raises ValueError for a name with a port or a wildcard anywhere but at the start."""
-    checked = []
-    for name in names:
-        pattern = name.strip().lower().rstrip(".")
-        bare = pattern.removeprefix("*.")
-        if pattern != "*" and ("*" in bare or host_name(bare) != bare):
-            raise ValueError(
-                f"{name!r} is not a host name: give a name or IP without port "
-                "(example.org, 10.0.0.5, [::1]), *.example.org for its subdomains, or *"
-            )
-        checked.append(pattern)
-    return tuple(checked)
-
-
-class HostCheck:
-    """Serve only requests whose Host header names this server (the DNS-rebinding defence).
-
-    Litestar's own ``allowed_hosts`` matches the header port included (``localhost:8000`` fails
-    ``localhost``) and answers with its own body, so this checks the name only, with the same
-    patterns (``*.example.org``, ``*``), and answers 400 with the server's usual error body.
-    """
-
-    def __init__(self, app: ASGIApp, allowed: Sequence[str]) -> None:
-        self.app = app
-        self.any = "*" in allowed
-        self.names = frozenset(a for a in allowed if not a.startswith("*."))
-        self.suffixes = tuple(a[1:] for a in allowed if a.startswith("*."))
-
-    def allows(self, header: str | None) -> bool:
-        name = host_name(header) if header is not None else None
-        if name is None:
-            return self.any
-        return self.any or name in self.names or name.endswith(self.suffixes)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in (ScopeType.HTTP, ScopeType.WEBSOCKET):
-            await self.app(scope, receive, send)
-            return
-        hosts = [v for k, v in scope["headers"] if k == b"host"]
-        header = hosts[0].decode("latin-1") if len(hosts) == 1 else None
-        if self.allows(header):
-            await self.app(scope, receive, send)
-            return
-        if scope["type"] == ScopeType.WEBSOCKET:
-            await send({"type": "websocket.close", "code": 1008, "reason": ""})
-            return
-        message = (
-            "this server does not answer for the Host in the request; "
-            "to serve a name, start it with `qa serve --allowed-host NAME`"
-        )
-        body = msgspec.json.encode(
-            ErrorBody(ErrorDetail(message, "invalid_request_error", None, "invalid_host"))
-        )
-        start: HTTPResponseStartEvent = {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-        await send(start)
-        await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 # ---------------------------------------------------------------- index reloading

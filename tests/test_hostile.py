@@ -20,7 +20,8 @@ from test_server import FakeEngine
 import qa.cli
 from qa.cli import main
 from qa.connections import h11_with_read_timeout
-from qa.server import create_app, host_name
+from qa.hosts import host_name
+from qa.server import create_app
 
 # every kind of route: the page, the API (POST and GET), a citation source, health
 ROUTES = [
