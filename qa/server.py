@@ -25,9 +25,9 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.concurrency import sync_to_thread
@@ -38,7 +38,6 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     SerializationException,
-    ServiceUnavailableException,
     ValidationException,
 )
 from litestar.handlers import BaseRouteHandler
@@ -56,7 +55,8 @@ from qa.engine import check_question
 from qa.errors import CitationError, NotFound, QAError, QuestionRejected
 from qa.hosts import LOOPBACK_HOSTS, HostCheck, check_host_patterns
 from qa.render import render
-from qa.types import Answer, Paragraph
+from qa.service import AnswerEngine, Service, service_of
+from qa.types import Answer
 from qa.wire import (
     BEARER,
     AskRequest,
@@ -86,54 +86,11 @@ MODEL_ID = "qa-extractive"
 log = logging.getLogger("qa.server")
 
 
-class AnswerEngine(Protocol):
-    """What the server needs from `qa.engine.Engine`."""
-
-    @property
-    def index_version(self) -> str: ...
-
-    @property
-    def texts(self) -> Mapping[str, str]: ...
-
-    def ask_many(self, questions: Sequence[str]) -> list[Answer]: ...
-
-    def paragraph(self, source: str, number: int) -> Paragraph: ...
-
-
-# ---------------------------------------------------------------- shared state
-
-
-@dataclass
-class Service:
-    """What the handlers share; the engine and the batcher are filled in at start-up."""
-
-    limits: Limits
-    model_id: str
-    api_key: str | None
-    created: int = field(default_factory=lambda: int(time.time()))
-    engine: AnswerEngine | None = None
-    batcher: Batcher | None = None
-
-    def ready(self) -> tuple[AnswerEngine, Batcher]:
-        if self.engine is None or self.batcher is None:
-            raise ServiceUnavailableException("the index is not loaded yet — retry shortly")
-        return self.engine, self.batcher
-
-    def ask_many(self, questions: Sequence[str]) -> list[Answer]:
-        """The batcher's call: whichever engine is current when the batch starts answers it all."""
-        engine = self.engine
-        if engine is None:
-            raise ServiceUnavailableException("the server is shutting down")
-        return engine.ask_many(questions)
-
-
-def _service(state: State) -> Service:
-    svc: Service = state.qa
-    return svc
+# ---------------------------------------------------------------- the API key
 
 
 def _require_key(connection: ASGIConnection[Any, Any, Any, Any], __: BaseRouteHandler) -> None:
-    key = _service(connection.app.state).api_key
+    key = service_of(connection.app.state).api_key
     if key is None:
         return
     scheme, _, given = connection.headers.get("authorization", "").partition(" ")
@@ -169,7 +126,7 @@ def _earlier(turns: Sequence[str]) -> list[str]:
 
 
 async def _answer(request: Request[Any, Any, Any], question: str, earlier: Sequence[str]) -> Answer:
-    svc = _service(request.app.state)
+    svc = service_of(request.app.state)
     _, batcher = svc.ready()
     question = _clean(question, svc.limits)
     rewrite = standalone_query(question, _earlier(earlier), svc.limits.max_question_chars)
@@ -201,7 +158,7 @@ async def _answer(request: Request[Any, Any, Any], question: str, earlier: Seque
 )
 async def chat_completions(data: ChatRequest, request: Request[Any, Any, Any]) -> Response[Any]:
     """OpenAI chat completions: the answer with [n] markers, the citations beside it."""
-    svc = _service(request.app.state)
+    svc = service_of(request.app.state)
     if data.model != svc.model_id:
         raise NotFoundException(
             f"the model '{data.model}' does not exist — use '{svc.model_id}' (GET /v1/models)",
@@ -232,7 +189,7 @@ async def chat_completions(data: ChatRequest, request: Request[Any, Any, Any]) -
 
 @get("/v1/models", guards=[_require_key], security=BEARER, responses=error_responses(401))
 async def list_models(state: State) -> ModelList:
-    svc = _service(state)
+    svc = service_of(state)
     return ModelList("list", [ModelCard(svc.model_id, "model", svc.created, "qa-cite")])
 
 
@@ -243,7 +200,7 @@ async def list_models(state: State) -> ModelList:
     responses=error_responses(400, 401, 404),
 )
 async def get_model(model: str, state: State) -> ModelCard:
-    svc = _service(state)
+    svc = service_of(state)
     if model != svc.model_id:
         raise NotFoundException(
             f"the model '{model}' does not exist",
@@ -268,7 +225,7 @@ async def ask(
     request: Request[Any, Any, Any],
 ) -> Response[dict[str, Any]]:
     """The `ask --json` object; plus `rewritten_query` for a rewritten follow-up, and timings."""
-    limits = _service(request.app.state).limits
+    limits = service_of(request.app.state).limits
     if len(data.history) + 1 > limits.max_messages:
         raise bad_request(
             f"too many history turns ({len(data.history)} ≥ {limits.max_messages})",
@@ -292,7 +249,7 @@ async def ask(
 )
 def source_paragraph(source: str, paragraph: int, state: State) -> SourceParagraph:
     """A paragraph of a corpus file with its offsets; only files of the index, by exact name."""
-    engine, _ = _service(state).ready()
+    engine, _ = service_of(state).ready()
     p = engine.paragraph(source, paragraph)
     return SourceParagraph(p.source, p.number, p.start, p.end, p.text)
 
@@ -304,13 +261,13 @@ async def healthz() -> dict[str, str]:
 
 @get("/readyz", responses=error_responses(503))
 async def readyz(state: State) -> dict[str, Any]:
-    engine, _ = _service(state).ready()
+    engine, _ = service_of(state).ready()
     return {"status": "ready", "index_version": engine.index_version, "sources": len(engine.texts)}
 
 
 @get("/", media_type=MediaType.HTML, include_in_schema=False)
 async def chat_page(state: State) -> Response[str]:
-    svc = _service(state)
+    svc = service_of(state)
     engine, _ = svc.ready()
     nonce = secrets.token_urlsafe(16)
     html = render(
@@ -385,7 +342,7 @@ def _on_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     elif isinstance(exc.__cause__, SerializationException):
         message = f"the request body is not valid JSON: {exc.detail}"
     if status == 413:
-        limit = _service(request.app.state).limits.max_body_bytes
+        limit = service_of(request.app.state).limits.max_body_bytes
         message = f"the request body is larger than {limit} bytes"
     if status >= 500 and status != 503:  # 503s (busy, starting, stopping) are expected
         log.error("%s %s: %s", request.method, request.url.path, exc.detail)

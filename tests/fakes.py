@@ -142,7 +142,7 @@ def observatory_answer(short: bool = True) -> Answer:
 
 
 class ScriptedEngine:
-    """A `qa.server.AnswerEngine` that gives every question ``answer`` (assign a new one at any
+    """A `qa.service.AnswerEngine` that gives every question ``answer`` (assign a new one at any
     time) and serves the paragraphs it is given: for the server and the page without a model."""
 
     index_version = "scripted-v1"
