@@ -497,7 +497,8 @@ def serve_command(
         from qa.access_log import log_to
         from qa.batching import Limits
         from qa.connections import h11_with_read_timeout
-        from qa.server import Reload, create_app, reopen_rebuilt
+        from qa.reload import Reload, reopen_rebuilt
+        from qa.server import create_app
 
         engine = _open_engine(corpus, index)
         log_to(sys.stderr)

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,6 +54,7 @@ from qa.chat import standalone_query
 from qa.engine import check_question
 from qa.errors import CitationError, NotFound, QAError, QuestionRejected
 from qa.hosts import LOOPBACK_HOSTS, HostCheck, check_host_patterns
+from qa.reload import Reload, watch
 from qa.render import render
 from qa.service import AnswerEngine, Service, service_of
 from qa.types import Answer
@@ -354,64 +355,6 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
     return _error(500, "internal error — see the server log", None, "internal_error")
 
 
-# ---------------------------------------------------------------- index reloading
-
-
-@dataclass(frozen=True)
-class Reload:
-    """How the server notices a rebuilt index: every ``interval_s``, ``check(engine)`` runs in a
-    worker thread and returns a freshly opened engine when the index on disk is no longer the one
-    ``engine`` serves, else None."""
-
-    check: Callable[[AnswerEngine], AnswerEngine | None]
-    interval_s: float = 2.0
-
-
-def reopen_rebuilt(engine: AnswerEngine) -> AnswerEngine | None:
-    """For `qa.engine.Engine`: an engine over the build that ``current`` points at, when it is not
-    the one ``engine`` has open. Only loads (never builds); the encoder is shared, so a swap costs
-    little more than memory-mapping the new files. The old build stays on disk for the batch still
-    reading it (`qa.store` keeps the previous build), and its memory maps outlive a prune."""
-    from qa.engine import Engine
-    from qa.store import current_build, load
-
-    if not isinstance(engine, Engine):
-        return None
-    loaded = engine.store.path
-    build = current_build(loaded.parent.parent)
-    if build is None or build == loaded:
-        return None
-    return Engine(
-        engine.corpus, load(build), engine.encoder, engine.reader, engine.composer.settings
-    )
-
-
-async def _watch(svc: Service, reload: Reload) -> None:
-    """Swap in rebuilt indexes until cancelled; a build that fails to open is logged once and the
-    current engine keeps answering."""
-    failed: str | None = None
-    while True:
-        await asyncio.sleep(reload.interval_s)
-        engine = svc.engine
-        if engine is None:
-            continue
-        try:
-            fresh = await sync_to_thread(reload.check, engine)
-        except Exception as exc:
-            if str(exc) != failed:
-                log.warning(
-                    "a rebuilt index cannot be opened (%s) — still serving index %s",
-                    exc,
-                    engine.index_version,
-                )
-            failed = str(exc)
-            continue
-        failed = None
-        if fresh is not None and svc.engine is engine:
-            svc.engine = fresh
-            log.info("index %s swapped in (was %s)", fresh.index_version, engine.index_version)
-
-
 # ---------------------------------------------------------------- the app
 
 
@@ -455,7 +398,7 @@ def create_app(
             )
             async with batcher:
                 svc.batcher = batcher
-                watcher = asyncio.create_task(_watch(svc, reload)) if reload else None
+                watcher = asyncio.create_task(watch(svc, reload)) if reload else None
                 try:
                     yield
                 finally:

@@ -26,7 +26,8 @@ from test_server import FakeEngine, running
 
 from qa.engine import Engine, ensure_index
 from qa.errors import IndexCorrupt
-from qa.server import Reload, create_app, reopen_rebuilt
+from qa.reload import Reload, reopen_rebuilt
+from qa.server import create_app
 from qa.store import current_build, load, read_manifest
 
 pytestmark = pytest.mark.slow
