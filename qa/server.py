@@ -13,6 +13,11 @@ documented shape (400), and questions are checked before they are queued. Every 
 route can return is in the OpenAPI schema with the body it carries. When the index is rebuilt on
 disk (`qa index` swaps the `current` link), a watcher opens the new build in a worker thread and
 swaps it in between batches: no request fails and none waits for the load.
+
+Here: `create_app`, the routes and the API-key guard. Beside it, one module per concern:
+`qa.wire` (the bodies and the OpenAI format), `qa.batching` (micro-batcher, limits and admission),
+`qa.service` (the state the handlers share), `qa.http_errors` (errors to JSON bodies),
+`qa.hosts` (the Host check), `qa.access_log` (access log and timings) and `qa.reload`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -33,13 +38,7 @@ from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.exceptions import (
-    HTTPException,
-    NotAuthorizedException,
-    NotFoundException,
-    SerializationException,
-    ValidationException,
-)
+from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -52,8 +51,9 @@ from qa.access_log import TIMINGS, AccessLog, server_timing
 from qa.batching import Batcher, Limits
 from qa.chat import standalone_query
 from qa.engine import check_question
-from qa.errors import CitationError, NotFound, QAError, QuestionRejected
+from qa.errors import QAError, QuestionRejected
 from qa.hosts import LOOPBACK_HOSTS, HostCheck, check_host_patterns
+from qa.http_errors import on_http_error, on_qa_error, on_unexpected
 from qa.reload import Reload, watch
 from qa.render import render
 from qa.service import AnswerEngine, Service, service_of
@@ -66,8 +66,6 @@ from qa.wire import (
     ChatCompletion,
     ChatRequest,
     Choice,
-    ErrorBody,
-    ErrorDetail,
     ModelCard,
     ModelList,
     SourceParagraph,
@@ -287,74 +285,6 @@ async def chat_page(state: State) -> Response[str]:
     return Response(html, media_type=MediaType.HTML, headers={"Content-Security-Policy": csp})
 
 
-# ---------------------------------------------------------------- errors
-
-
-def _error(
-    status: int,
-    message: str,
-    param: str | None = None,
-    code: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response[ErrorBody]:
-    kind = "invalid_request_error" if status < 500 else "server_error"
-    if status == 401:
-        kind = "authentication_error"
-    body = ErrorBody(ErrorDetail(message, kind, param, code))
-    return Response(body, status_code=status, headers=dict(headers or {}))
-
-
-_DEFAULT_CODES = {
-    400: "invalid_request",
-    401: "invalid_api_key",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "request_too_large",
-    503: "unavailable",
-}
-
-
-def _on_qa_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    message = str(exc)
-    if isinstance(exc, QuestionRejected):
-        param = "messages" if request.url.path.startswith("/v1/") else "question"
-        return _error(400, message, param, "question_rejected")
-    if isinstance(exc, NotFound):
-        return _error(404, message, None, "not_found")
-    if isinstance(exc, CitationError):
-        log.error("citation failed verification: %s", exc)
-        return _error(500, "an answer failed its citation check — see the server log")
-    return _error(503, message, None, "index_unavailable")
-
-
-def _on_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    assert isinstance(exc, HTTPException)
-    status = exc.status_code
-    message, param, code = exc.detail, None, _DEFAULT_CODES.get(status)
-    if isinstance(exc.extra, dict):
-        param, code = exc.extra.get("param"), exc.extra.get("code") or code
-    elif isinstance(exc, ValidationException) and exc.extra:
-        first = exc.extra[0] if isinstance(exc.extra[0], dict) else {}
-        detail = first.get("message")
-        param = first.get("key") if first.get("key") != "data" else None
-        message = f"invalid request body: {detail}" if detail else "invalid request body"
-        if param and f"`{param}`" not in message:
-            message += f" (at `{param}`)"
-    elif isinstance(exc.__cause__, SerializationException):
-        message = f"the request body is not valid JSON: {exc.detail}"
-    if status == 413:
-        limit = service_of(request.app.state).limits.max_body_bytes
-        message = f"the request body is larger than {limit} bytes"
-    if status >= 500 and status != 503:  # 503s (busy, starting, stopping) are expected
-        log.error("%s %s: %s", request.method, request.url.path, exc.detail)
-    return _error(status, message, param, code, exc.headers)
-
-
-def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
-    log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return _error(500, "internal error — see the server log", None, "internal_error")
-
-
 # ---------------------------------------------------------------- the app
 
 
@@ -423,9 +353,9 @@ def create_app(
         lifespan=[lifespan],
         state=State({"qa": svc}),
         exception_handlers={
-            QAError: _on_qa_error,
-            HTTPException: _on_http_error,
-            Exception: _on_unexpected,
+            QAError: on_qa_error,
+            HTTPException: on_http_error,
+            Exception: on_unexpected,
         },
         request_max_body_size=limits.max_body_bytes,
         openapi_config=OpenAPIConfig(
