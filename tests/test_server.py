@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import logging
 import os
 import socket
 import subprocess
@@ -14,7 +13,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +25,12 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from serving import LOCAL, in_thread
 
-from qa.batching import Batcher, Limits
+from qa.batching import Limits
 from qa.cli import main
 from qa.engine import Engine
 from qa.errors import QuestionRejected
 from qa.server import create_app
-from qa.types import Answer, Citation, Paragraph, ShortAnswer
-from qa.wire import chat_content
+from qa.types import Answer, Citation, Paragraph
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -362,37 +359,6 @@ def test_api_key_guards_the_api_but_not_the_probes() -> None:
         assert c.get("/readyz").status_code == 200
 
 
-# ---------------------------------------------------------------- logging and timings
-
-
-def test_access_log_lines_carry_the_stage_timings() -> None:
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("qa.access")
-    handler, level = Keep(), logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        with TestClient(create_app(FakeEngine), base_url=LOCAL) as c:
-            response = c.post("/ask", json={"question": "who?"})
-            c.get("/nowhere")
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-    assert response.headers["server-timing"].startswith("embed;dur=1.000, retrieve;dur=2.000")
-    assert response.json()["timings_ms"]["compose"] == 3.0
-    lines = [json.loads(r.getMessage()) for r in records]
-    ask, missing = lines
-    assert ask["method"] == "POST" and ask["path"] == "/ask" and ask["status"] == 200
-    assert (ask["retrieve_ms"], ask["compose_ms"]) == (2.0, 3.0)
-    assert ask["duration_ms"] > 0 and ask["queue_ms"] >= 0
-    assert missing["status"] == 404 and missing["retrieve_ms"] is None
-
-
 # ---------------------------------------------------------------- the openai SDK, live
 
 
@@ -536,23 +502,6 @@ def test_slow_answers_do_not_block_the_event_loop() -> None:
     assert waited < 0.3
 
 
-def test_batcher_answers_each_question_once_and_isolates_failures() -> None:
-    engine = FakeEngine()
-
-    async def run() -> list[Answer | BaseException]:
-        async with Batcher(engine.ask_many, window_s=0.01, max_size=8) as batcher:
-            asks = [batcher.ask(q) for q in ["one?", "two?", "boom?", "four?"]]
-            return await asyncio.gather(*asks, return_exceptions=True)
-
-    one, two, boom, four = asyncio.run(run())
-    assert isinstance(one, Answer) and one.question == "one?"
-    assert isinstance(two, Answer) and isinstance(four, Answer) and four.question == "four?"
-    assert isinstance(boom, QuestionRejected)
-    assert engine.batches[0] == ["one?", "two?", "boom?", "four?"]  # first try: one batch
-    assert ["one?"] in engine.batches and ["boom?"] in engine.batches  # then one by one
-    assert one.timings_ms["queue"] >= 0
-
-
 def test_limits_are_configurable() -> None:
     limits = Limits(max_body_bytes=2000, max_messages=2, max_question_chars=20)
     with TestClient(create_app(FakeEngine, limits=limits), base_url=LOCAL) as c:
@@ -562,13 +511,6 @@ def test_limits_are_configurable() -> None:
         assert many.status_code == 400 and error_of(many)["code"] == "too_many_messages"
         big = c.post("/ask", json={"question": "who?", "history": ["x" * 3000]})
         assert big.status_code == 413
-
-
-def test_chat_content_numbers_quotes_and_sources() -> None:
-    answer = replace(_answer("who?"), rewritten_query="Who is it?")
-    content = "".join(chat_content(answer))
-    assert content.startswith("An answer to who? [1]\n\nSources (confidence 0.90):\n[1] a.txt ¶1")
-    assert content.endswith("Searched: “Who is it?”")
 
 
 # ---------------------------------------------------------------- short answers
@@ -642,17 +584,6 @@ def test_streamed_chat_leads_with_the_short_answer(
     chunks = sse_chunks(client, chat(DIRECTOR_QUESTION))
     assert chunks[1]["choices"][0]["delta"]["content"].startswith("Its director is")
     assert "short_answer" not in chunks[-1] and chunks[-1]["citations"] == whole["citations"]
-
-
-def test_abstentions_never_lead_with_a_short_answer() -> None:
-    answer = replace(observatory_answer(), abstained=True, answer="", citations=(), confidence=0.2)
-    assert "".join(chat_content(answer)).startswith("The sources don't answer this question")
-
-
-def test_chat_content_keeps_the_short_answer_on_one_line() -> None:
-    short = ShortAnswer("Thomas\n    Hale\u00a0Jr.", "a.txt", 0, 19)
-    answer = replace(_answer("who?"), short_answer=short)
-    assert chat_content(answer)[0] == "**Thomas Hale\u00a0Jr.**\n\n"
 
 
 def test_openapi_documents_the_short_answer(
