@@ -173,6 +173,67 @@ def _attempt(what: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return {"error": str(exc)[-2000:]}
 
 
+# ---------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class SectionRun:
+    """What a section is measured with: the options, whether the straightforward approach is
+    measured too, the previous code (None unless the section is one of PREVIOUS_SECTIONS and
+    the previous code could be set up) and a scratch folder, removed after the section."""
+
+    args: argparse.Namespace
+    baseline: bool
+    previous: Code | None
+    tmp: Path
+
+
+def _no_head(run: SectionRun) -> dict[str, Any]:
+    return {}
+
+
+def _no_finish(run: SectionRun, out: dict[str, Any]) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of figures; measure() makes its result, in this order: ``head``, the fields that
+    come first; ``code``, the figures of the code measured (the current code's, and the previous
+    code's where it is measured: see each_checkout); ``baseline``, the straightforward
+    approach's (none with --no-baseline); ``finish``, what is derived once those are in."""
+
+    code: Callable[[SectionRun], dict[str, Any]]
+    head: Callable[[SectionRun], dict[str, Any]] = _no_head
+    baseline: Callable[[SectionRun], dict[str, Any]] | None = None
+    finish: Callable[[SectionRun, dict[str, Any]], None] = _no_finish
+
+
+def each_checkout(
+    what: str, measure_one: Callable[[SectionRun, Code], dict[str, Any]]
+) -> Callable[[SectionRun], dict[str, Any]]:
+    """A section's ``code``: ``measure_one`` of the current code, then of the previous code
+    when there is one, whose failure is recorded (``what`` names it in the log)."""
+
+    def sides(run: SectionRun) -> dict[str, Any]:
+        out = {"current": measure_one(run, CURRENT)}
+        previous = run.previous
+        if previous is not None:
+            out["previous"] = _attempt(f"previous code, {what}", lambda: measure_one(run, previous))
+        return out
+
+    return sides
+
+
+def measure(section: Section, run: SectionRun) -> dict[str, Any]:
+    out = section.head(run)
+    out.update(section.code(run))
+    if run.baseline and section.baseline is not None:
+        out["baseline"] = section.baseline(run)
+    section.finish(run, out)
+    return out
+
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -285,11 +346,17 @@ def _cold_figures(code: Code, times: list[float]) -> dict[str, Any]:
     }
 
 
-def bench_cold(runs: int, baseline: bool, previous: Code | None = None) -> dict[str, Any]:
+def cold_head(run: SectionRun) -> dict[str, Any]:
+    return {"question": QUESTION, "runs": run.args.cold_runs}
+
+
+def cold_asks(run: SectionRun) -> dict[str, Any]:
     """The `ask` entry point from spawn to exit; with a previous checkout, its runs alternate
-    with the current code's so that both see the same machine."""
+    with the current code's so that both see the same machine. Then, for scale, `python -c
+    'import numpy'`."""
+    runs, previous = run.args.cold_runs, run.previous
     codes = {"current": CURRENT, "previous": previous} if previous else {"current": CURRENT}
-    out: dict[str, Any] = {"question": QUESTION, "runs": runs}
+    out: dict[str, Any] = {}
     times: dict[str, list[float]] = {side: [] for side in codes}
     failed: dict[str, str] = {}
 
@@ -321,14 +388,16 @@ def bench_cold(runs: int, baseline: bool, previous: Code | None = None) -> dict[
         _timed_run(CURRENT, [sys.executable, "-c", "import numpy; print(1)"]) for _ in range(runs)
     ]
     out["python_numpy_median_s"] = round(statistics.median(python_numpy), 3)
-    if baseline:
-        base = [sys.executable, "-m", "eval.bench_baseline", "ask", QUESTION]
-        _timed_run(CURRENT, base)
-        out["baseline"] = {
-            **_seconds([_timed_run(CURRENT, base) for _ in range(runs)]),
-            "torch_on_ask": _imports_torch(CURRENT, base),
-        }
     return out
+
+
+def cold_baseline(run: SectionRun) -> dict[str, Any]:
+    base = [sys.executable, "-m", "eval.bench_baseline", "ask", QUESTION]
+    _timed_run(CURRENT, base)
+    return {
+        **_seconds([_timed_run(CURRENT, base) for _ in range(run.args.cold_runs)]),
+        "torch_on_ask": _imports_torch(CURRENT, base),
+    }
 
 
 # ---------------------------------------------------------------- in-process
@@ -338,21 +407,23 @@ def _same(a: list[str], b: list[str]) -> str:
     return f"{sum(x == y for x, y in zip(a, b, strict=True))}/{len(a)}"
 
 
-def bench_inproc(limit: int, baseline: bool, previous: Code | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"current": _inproc(CURRENT, limit)}
-    if previous:
-        out["previous"] = _attempt("previous code, in-process", lambda: _inproc(previous, limit))
-        if "answers" in out["previous"]:
-            out["same_as_previous"] = _same(out["current"]["answers"], out["previous"]["answers"])
-    if baseline:
-        out["baseline"] = _worker("inproc", "--engine", "baseline", "--limit", str(limit))
+def inproc_baseline(run: SectionRun) -> dict[str, Any]:
+    return _worker("inproc", "--engine", "baseline", "--limit", str(run.args.questions))
+
+
+def inproc_same_answers(run: SectionRun, out: dict[str, Any]) -> None:
+    """The current code's answers compared with the previous code's and the baseline's; then
+    the answers are dropped from the results."""
+    if "answers" in out.get("previous", {}):
+        out["same_as_previous"] = _same(out["current"]["answers"], out["previous"]["answers"])
+    if "baseline" in out:
         out["same_answers"] = _same(out["current"]["answers"], out["baseline"]["answers"])
     for side in ("current", "previous", "baseline"):
         out.get(side, {}).pop("answers", None)
-    return out
 
 
-def _inproc(code: Code, limit: int) -> dict[str, Any]:
+def inproc_ask(run: SectionRun, code: Code) -> dict[str, Any]:
+    limit = run.args.questions
     result = _worker("inproc", "--engine", "current", "--limit", str(limit), code=code)
     if not Path(result["package"]).is_relative_to(code.root.resolve()):
         raise RuntimeError(f"the worker for {code.root} imported qa from {result['package']}")
@@ -513,29 +584,18 @@ def _serve(
             proc.kill()
 
 
-def bench_http(
-    requests: int,
-    baseline_requests: int,
-    concurrency: int,
-    baseline: bool,
-    previous: Code | None = None,
-) -> Any:
+def http_head(run: SectionRun) -> dict[str, Any]:
+    return {"concurrency": run.args.concurrency}
+
+
+def http_serve(run: SectionRun, code: Code) -> dict[str, Any]:
     """`qa serve` (the ``qa`` entry point of each checkout) under eval/loadgen.py."""
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        out: dict[str, Any] = {
-            "concurrency": concurrency,
-            "current": _serve(CURRENT, CURRENT.qa("serve"), requests, concurrency, folder),
-        }
-        if previous:
-            out["previous"] = _attempt(
-                "previous code, HTTP",
-                lambda: _serve(previous, previous.qa("serve"), requests, concurrency, folder),
-            )
-        if baseline:
-            cmd = [sys.executable, "-m", "eval.bench_baseline", "serve"]
-            out["baseline"] = _serve(CURRENT, cmd, baseline_requests, concurrency, folder)
-    return out
+    return _serve(code, code.qa("serve"), run.args.requests, run.args.concurrency, run.tmp)
+
+
+def http_baseline(run: SectionRun) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "eval.bench_baseline", "serve"]
+    return _serve(CURRENT, cmd, run.args.baseline_requests, run.args.concurrency, run.tmp)
 
 
 # ---------------------------------------------------------------- build throughput
@@ -562,17 +622,26 @@ def _sample_passages(count: int, synthetic_index: Path | None) -> list[str]:
     return [seeds[i % len(seeds)] for i in range(count)]
 
 
-def bench_build(count: int, baseline: bool, synthetic_index: Path | None) -> dict[str, Any]:
-    texts = _sample_passages(count, synthetic_index)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "texts.json"
-        path.write_text(json.dumps(texts))
-        out: dict[str, Any] = {"passages": len(texts)}
-        out["current"] = _worker("embed", "--engine", "current", "--texts", str(path))
-        if baseline:
-            out["baseline"] = _worker("embed", "--engine", "baseline", "--texts", str(path))
+def build_head(run: SectionRun) -> dict[str, Any]:
+    """The passages to embed, written to the scratch folder for the workers."""
+    args = run.args
+    synthetic = synthetic_folder(args.passages, args.seed, args.flat_max) / "index"
+    texts = _sample_passages(args.embed_passages, synthetic)
+    (run.tmp / "texts.json").write_text(json.dumps(texts))
+    return {"passages": len(texts)}
+
+
+def build_embed(run: SectionRun, code: Code) -> dict[str, Any]:
+    texts = str(run.tmp / "texts.json")
+    return _worker("embed", "--engine", "current", "--texts", texts, code=code)
+
+
+def build_baseline(run: SectionRun) -> dict[str, Any]:
+    return _worker("embed", "--engine", "baseline", "--texts", str(run.tmp / "texts.json"))
+
+
+def build_seeds(run: SectionRun, out: dict[str, Any]) -> None:
     out["current"]["seeds_build"] = _worker("build-seeds")
-    return out
 
 
 def worker_embed(engine_name: str, texts_path: Path) -> dict[str, Any]:
@@ -674,17 +743,17 @@ def synthetic_index(
     return corpus, index, info
 
 
-def bench_scale(
-    passages: int, seed: int, baseline: bool, flat_max: int | None, limit: int = 1000
-) -> dict[str, Any]:
+def scale_figures(run: SectionRun) -> dict[str, Any]:
     """FAISS and retrieval over all questions of both gold sets; whole answers (`ask`) for the
-    first ``limit`` of them."""
+    first --questions of them. The current code only; "exact" is the reference search."""
     import numpy as np
 
     from qa.embedding import OnnxEncoder, ensure_onnx
     from qa.engine import INDEX_ROOT
     from qa.store import current_build, read_manifest
 
+    args, baseline = run.args, run.baseline
+    passages, seed, flat_max, limit = args.passages, args.seed, args.flat_max, args.questions
     corpus, index, info = synthetic_index(passages, seed, flat_max)
     build = current_build(index)
     assert build is not None
@@ -1180,6 +1249,24 @@ def markdown(rows: list[dict[str, Any]]) -> str:
 
 # ---------------------------------------------------------------- main
 
+SECTION_TABLE = {  # in the order a run measures them
+    "scale": Section(code=scale_figures),
+    "cold": Section(head=cold_head, code=cold_asks, baseline=cold_baseline),
+    "inproc": Section(
+        code=each_checkout("in-process", inproc_ask),
+        baseline=inproc_baseline,
+        finish=inproc_same_answers,
+    ),
+    "http": Section(head=http_head, code=each_checkout("HTTP", http_serve), baseline=http_baseline),
+    "build": Section(
+        head=build_head,
+        code=each_checkout("build", build_embed),
+        baseline=build_baseline,
+        finish=build_seeds,
+    ),
+}
+assert set(SECTION_TABLE) == set(SECTIONS)
+
 
 def previous_rev(args: argparse.Namespace) -> str | None:
     """The revision of the "previous" column: --previous REV, else PREVIOUS; none with
@@ -1209,16 +1296,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "code": code,
     }
     timings = {}
-
-    def section(name: str, fn: Callable[[], Any]) -> None:
-        if name not in only:
-            return
-        _log(f"{name} … (load average {_load()})")
-        started = time.perf_counter()
-        results[name] = fn()
-        timings[name] = round(time.perf_counter() - started, 1)
-        results[name]["load_avg_after"] = _load()
-
     # make sure the seeds indexes exist before anything is timed (and set the previous code up
     # first, so that a revision it cannot be measured at shows at once)
     prepare(CURRENT)
@@ -1229,20 +1306,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             previous_info.update(_attempt("previous code, setup", lambda: prepare(checked_out)))
             if "error" in previous_info:
                 previous = None
-        section(
-            "scale",
-            lambda: bench_scale(args.passages, args.seed, baseline, args.flat_max, args.questions),
-        )
-        section("cold", lambda: bench_cold(args.cold_runs, baseline, previous))
-        section("inproc", lambda: bench_inproc(args.questions, baseline, previous))
-        section(
-            "http",
-            lambda: bench_http(
-                args.requests, args.baseline_requests, args.concurrency, baseline, previous
-            ),
-        )
-    synthetic = synthetic_folder(args.passages, args.seed, args.flat_max) / "index"
-    section("build", lambda: bench_build(args.embed_passages, baseline, synthetic))
+        for name, section in SECTION_TABLE.items():
+            if name not in only:
+                continue
+            _log(f"{name} … (load average {_load()})")
+            started = time.perf_counter()
+            with tempfile.TemporaryDirectory() as tmp:
+                own = previous if name in PREVIOUS_SECTIONS else None
+                results[name] = measure(section, SectionRun(args, baseline, own, Path(tmp)))
+            timings[name] = round(time.perf_counter() - started, 1)
+            results[name]["load_avg_after"] = _load()
     if not args.smoke and ONE_MILLION.is_file() and args.out is None:
         results["scale_1m"] = json.loads(ONE_MILLION.read_text()).get("scale")
     results["section_seconds"] = timings

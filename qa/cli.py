@@ -210,8 +210,8 @@ def eval_command(
         from tqdm import tqdm
 
         from qa.engine import PROJECT
-        from qa.evaluation import plot, read_baseline, regressions, report, write_baseline
         from qa.render import render
+        from qa.report import plot, read_baseline, regressions, report, write_baseline
 
         gold_path = gold or PROJECT / "eval" / "gold" / "seeds.jsonl"
         engine = _open_engine(corpus, index)
@@ -275,7 +275,8 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
 
         from qa.answer import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES, TUNED
         from qa.engine import PROJECT
-        from qa.evaluation import cross_validate, gold_digest, load_gold, select, tune
+        from qa.fitting import cross_validate, tune
+        from qa.gold import gold_digest, load_gold, select
 
         pairs = golds or (
             (PROJECT / "eval" / "gold" / "seeds.jsonl", PROJECT / "seeds"),

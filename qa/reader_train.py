@@ -437,7 +437,7 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
     sentence of its paragraph. top1: the best sentence holds the answer (answerable questions);
     auc: the best sentence's probability separates answerable from unanswerable questions;
     span_em/f1: the short answer in the best sentence, when that sentence is right."""
-    from qa.evaluation import auc, short_scores
+    from qa.metrics import auc, short_scores
 
     figures: dict[str, Any] = {}
     groups: dict[str, list[Item]] = defaultdict(list)

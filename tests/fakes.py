@@ -18,6 +18,12 @@ PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
 MODELS = PROJECT / "index" / "models"
 LICENSES = PROJECT / "eval" / "corpora" / "licenses"
+# gold file → its corpus, and the fewest questions it must hold
+GOLD_SETS = {
+    "seeds.jsonl": (PROJECT / "seeds", 150),
+    "licenses.jsonl": (PROJECT / "eval" / "corpora" / "licenses", 40),
+    "squad-heldout.jsonl": (PROJECT / "eval" / "corpora" / "squad-heldout", 1500),
+}
 
 SEED_000 = "000_af464d22616ba6fd.txt"
 SEED_001 = "001_5ea433483fe11491.txt"

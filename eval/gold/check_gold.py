@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Validate a gold QA set (JSONL) against its corpus directory.
 
+The JSONL files are the source of truth: a question is added or changed by editing its line
+(the format is in eval/README.md), then checked with this script.
+
 Usage:
     python3 check_gold.py GOLD.jsonl CORPUS_DIR [GOLD2.jsonl CORPUS_DIR2 ...]
 
-e.g.
-    python3 check_gold.py seeds.jsonl /work/main/seeds \
-                          licenses.jsonl /work/main/eval/corpora/licenses
+e.g., from the project folder:
+    python3 eval/gold/check_gold.py eval/gold/seeds.jsonl seeds \
+                                    eval/gold/licenses.jsonl eval/corpora/licenses
 
 Checks, per line: valid JSON object; required keys and types; unique ids;
 split in {dev, test}; tags from the vocabulary; answerable <=> non-empty

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Build the held-out encyclopedia corpus and its gold set from the reader's training data.
 
-Run once (the output is committed; a re-run writes byte-identical files):
+Run once; the output is committed, and from then on the JSONL file is the source of truth,
+edited by hand like the other gold sets (eval/README.md). A re-run from the same data writes
+byte-identical files, but it rewrites them: it overwrites any hand edit of
+eval/gold/squad-heldout.jsonl (and of the corpus files).
 
     python eval/gold/from_squad.py [--data ../shared/qa-train]
 
