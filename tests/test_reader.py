@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from qa.errors import ModelError
 from qa.reader import READER_DIR, Reader, best_span
 from qa.reader_data import examples, held_out, load_items
-from qa.reader_train import TrainSettings, verify_card
+from qa.reader_export import verify_card
+from qa.reader_train import TrainSettings
 from qa.store import sha256_file
 
 TOWNS = ("Arlen", "Brisk", "Corvale", "Dunmore", "Elsby", "Farrow", "Galt", "Hollin", "Ives")
@@ -147,7 +148,8 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
 
     from qa.embedding import model_dir
     from qa.reader import batch_arrays, tokenizer
-    from qa.reader_train import _network, export
+    from qa.reader_export import export
+    from qa.reader_train import _network
 
     torch.manual_seed(0)
     net = _network().eval()

@@ -1,0 +1,157 @@
+"""The reading model's artefacts: ONNX export checked against torch, onnxruntime's transformer
+optimiser and per-channel int8 quantisation; the reader's figures on its held-out articles; the
+check of a shipped model card against its files.
+
+Used by `qa train-reader` (``qa.reader_train``); torch is imported inside ``export`` only.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import ModelError
+from qa.reader import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, Reader, batch_arrays
+from qa.reader_data import Item
+from qa.store import sha256_file
+
+# ---------------------------------------------------------------- export
+
+
+def export(net: Any, folder: Path, tok: Any, src: Path) -> None:
+    """ONNX export (fp32, kept as model.fp32.onnx for comparison) checked against torch, then
+    onnxruntime's transformer graph optimiser (fused attention, layer norms and GELU; checked
+    against torch again) and dynamic int8 quantisation of its weights, per channel (model.onnx)."""
+    import warnings
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    sample = [
+        ("Who led the offensive?", "Rebel factions led the offensive on the town in March."),
+        ("When was it built?", "The bridge, which spans the river, was built in 1932."),
+    ]
+    feed = batch_arrays(tok.encode_batch(sample))
+    inputs = tuple(
+        torch.from_numpy(feed[n]) for n in ("input_ids", "attention_mask", "token_type_ids")
+    )
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dynamic: dict[str, dict[int, str]] = {n: {0: "batch", 1: "seq"} for n in names}
+    dynamic.update(
+        {"logit": {0: "batch"}, "start": {0: "batch", 1: "seq"}, "end": {0: "batch", 1: "seq"}}
+    )
+    fp32 = folder / "model.fp32.onnx"
+    # the eager attention graph is the one onnxruntime's optimiser fuses into Attention ops
+    net.encoder.set_attn_implementation("eager")
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            net,
+            inputs,
+            str(fp32),
+            input_names=names,
+            output_names=["logit", "start", "end"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
+        reference = [t.numpy() for t in net(*inputs)]
+    check_export(fp32, feed, reference)
+    optimized = folder / "model.opt.onnx"
+    opt = optimize_model(str(fp32), model_type="bert", num_heads=12, hidden_size=384)
+    opt.save_model_to_file(str(optimized))
+    check_export(optimized, feed, reference)
+    quantize_dynamic(
+        str(optimized),
+        str(folder / MODEL_FILE),
+        weight_type=QuantType.QInt8,
+        per_channel=True,  # per-tensor scales cost 2 points of held-out span F1, these ~1
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    optimized.unlink()
+    shutil.copy(src / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+
+
+def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np.ndarray]) -> float:
+    """The largest absolute difference between the ONNX graph's outputs and torch's on the
+    sentence tokens; ModelError above 1e-3."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, feed)
+    inside = feed["token_type_ids"] == 1
+    diff = max(
+        float(np.abs(got[0] - reference[0]).max()),
+        float(np.abs(got[1][inside] - reference[1][inside]).max()),
+        float(np.abs(got[2][inside] - reference[2][inside]).max()),
+    )
+    if diff > 1e-3:
+        raise ModelError(f"the ONNX export differs from the torch model by {diff:.2e}")
+    return diff
+
+
+# ---------------------------------------------------------------- held-out figures
+
+
+def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dict[str, Any]:
+    """The reader alone on the held-out articles, per split: each question against every
+    sentence of its paragraph. top1: the best sentence holds the answer (answerable questions);
+    auc: the best sentence's probability separates answerable from unanswerable questions;
+    span_em/f1: the short answer in the best sentence, when that sentence is right."""
+    from qa.metrics import auc, short_scores
+
+    figures: dict[str, Any] = {}
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        if it.article in held:
+            groups[held[it.article]].append(it)
+    for split, group in sorted(groups.items()):
+        top, best_pos, best_neg, ems, f1s = [], [], [], [], []
+        for it in group:
+            texts = [it.context[a:b] for a, b in it.sentences]
+            readings = reader.read(it.question, texts)
+            k = int(np.argmax([r.probability for r in readings]))
+            best = readings[k].probability
+            if not it.answerable:
+                best_neg.append(best)
+                continue
+            best_pos.append(best)
+            s0, s1 = it.sentences[k]
+            right = any(a0 < s1 and s0 < a1 for a0, a1 in it.answers)
+            top.append(float(right))
+            span = readings[k].span
+            if right and span is not None and it.dataset != "selqa":
+                gold = [it.context[a0:a1] for a0, a1 in it.answers]
+                em, f1 = short_scores(texts[k][span[0] : span[1]], gold)
+                ems.append(em)
+                f1s.append(f1)
+        figures[split] = {
+            "questions": len(group),
+            "answerable": len(best_pos),
+            "top1": round(float(np.mean(top)), 4) if top else None,
+            "auc": _round(auc(best_pos, best_neg)),
+            "span_em": round(float(np.mean(ems)), 4) if ems else None,
+            "span_f1": round(float(np.mean(f1s)), 4) if f1s else None,
+        }
+    return figures
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def verify_card(folder: Path) -> dict[str, Any]:
+    """The card of a shipped model, checked against its files."""
+    card: dict[str, Any] = json.loads((folder / CARD_FILE).read_text())
+    for name, digest in card["files"].items():
+        if sha256_file(folder / name) != digest:
+            raise ModelError(f"{folder / name} does not match its model card")
+    return card
