@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +193,18 @@ def test_a_few_training_steps_publish_a_model_with_its_card(
     readings = Reader(out).read("Who is the mayor?", ["Its mayor is Mara.", "It rains."])
     assert len(readings) == 2 and all(0 <= r.probability <= 1 for r in readings)
     assert not any(p.name.startswith(".reader-") for p in tmp_path.iterdir())  # no leftovers
+
+    # a further stage starts from the first run's checkpoint and records it
+    first = tmp_path / ".reader.checkpoint.pt"
+    more = TrainSettings(seed=4, max_pairs=16, batch_size=8, minutes=30.0, init=str(first))
+    card2 = train(tiny_data, tmp_path / "again", more, progress=lambda _: None)
+    (stage,) = card2["training"]["earlier_stages"]
+    assert stage["steps"] == 3 and stage["sha256"] == sha256_file(first)
+    assert stage["card_training"]["seed"] == 3
+    assert card2["training"]["init"] == str(first) and card2["training"]["steps"] == 2
+    with pytest.raises(ModelError, match="does not exist"):
+        train(tiny_data, tmp_path / "none", replace(more, init=str(tmp_path / "nope.pt")))
+    assert not (tmp_path / "none").exists()
 
 
 def test_the_shipped_card_matches_the_shipped_model() -> None:
