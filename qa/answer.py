@@ -6,7 +6,8 @@ Three steps per question:
 
 1. *Preselect.* Every sentence of the top passages gets a few cheap features (its cosine with
    the question, the IDF-weighted share of the question's terms in it and around it, its
-   passage's rank); a linear score keeps the best ``pool`` of them.
+   passage's rank; the question-side ones in `qa.features`); a linear score keeps the best
+   ``pool`` of them.
 2. *Read.* The reading model (`qa.reader`) reads the question with each pooled sentence in one
    batched call: the probability that the sentence answers, and the short-answer span inside it.
 3. *Decide.* The sentence with the best combined score (reader logit and preselection score) is
@@ -21,9 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from qa.errors import CitationError
+from qa.features import coverage, has_type, question_names, question_type
 from qa.reader import Reading
 from qa.retrieval import Hit
 from qa.store import StoredIndex
@@ -135,94 +135,7 @@ class ComposerSettings:
         return asdict(self)
 
 
-# ---------------------------------------------------------------- answer types
-
-_MONTHS = frozenset(
-    """january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec""".split()
-)
-_DAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
-_NUMBER_WORDS = frozenset(
-    """one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
-    sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-    hundred hundreds thousand thousands million millions billion billions dozen dozens half
-    several""".split()
-)
-_YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
-_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
-_TYPES = (
-    (
-        "number",
-        re.compile(
-            r"^(how (many|much|old|long|far|large|big)|what (number|percentage|"
-            r"proportion|share|amount)|number of)\b"
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"^(when|what (year|date|day|month|time)|which (year|date|day|month)|"
-            r"since when|how long ago)\b"
-        ),
-    ),
-    (
-        "entity",
-        re.compile(
-            r"^(who|whom|whose|which (person|man|woman|group|groups|organi[sz]ation|"
-            r"official|leader|faction|factions|party|country|agency|minister))\b"
-        ),
-    ),
-    (
-        "place",
-        re.compile(
-            r"^(where|which (city|town|village|country|province|region|area|place))"
-            r"\b"
-        ),
-    ),
-)
-
-
-def question_type(question: str) -> str | None:
-    q = normalize(question)
-    q = re.sub(r"^(and|but|so|then|also|please|tell me|do you know)\s+", "", q)
-    for name, pattern in _TYPES:
-        if pattern.search(q):
-            return name
-    return None
-
-
-def _has_type(kind: str, sentence: str, all_words: Sequence[str], asked: set[str]) -> bool:
-    """Does the sentence (its text and its words) hold something of the asked kind that the
-    question (its words: ``asked``) does not already?"""
-    toks = [w for w in all_words if w not in asked]
-    if kind == "number":  # a count or amount, not the day or year of a date
-        dated = {i for i, w in enumerate(all_words) if w in _MONTHS}
-        counts = [
-            w
-            for i, w in enumerate(all_words)
-            if w not in asked
-            and (
-                w in _NUMBER_WORDS
-                or (
-                    any(c.isdigit() for c in w)
-                    and not _YEAR.fullmatch(w)
-                    and not ({i - 1, i + 1} & dated)
-                )
-            )
-        ]
-        return bool(counts)
-    if kind == "date":
-        return any(
-            w in _MONTHS or w in _DAYS or re.fullmatch(r"1[5-9]\d\d|20\d\d", w) for w in toks
-        )
-    # entity / place: a capitalised word (not the sentence's first) the question lacks
-    caps = re.findall(r"(?<=[\s(“\"'‘-])([A-Z][\w’'-]+)", sentence)
-    return any(normalize(c) not in asked for c in caps)
-
-
 # ---------------------------------------------------------------- scoring
-
-_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,27 +148,6 @@ class Candidate:
     reading: Reading | None = None  # set for the pooled sentences
     final: tuple[float, ...] = ()  # FINAL_FEATURES, once read
     score: float = -math.inf  # the final score, once read
-
-
-def question_names(question: str) -> set[str]:
-    """Stemmed terms of the question's names: its capitalised words, and the capitalised parts
-    of hyphenated words ("al-Sharaa": "sharaa"; "Apache-licensed": "apach"), except a
-    sentence's first word."""
-    text = question.strip()
-    found: set[str] = set()
-    for m in _TOKEN.finditer(text):
-        before = text[: m.start()].rstrip()
-        if not before or before.endswith((".", "!", "?")):
-            continue
-        for part in m.group().split("-"):
-            if part[:1].isupper():
-                found.update(terms(part))
-    return found
-
-
-def coverage(q_terms: Mapping[str, float], text_terms: AbstractSet[str]) -> float:
-    total = sum(q_terms.values())
-    return sum(w for t, w in q_terms.items() if t in text_terms) / total if total else 0.0
 
 
 class Composer:
@@ -311,7 +203,7 @@ class Composer:
             for i, sent in enumerate(passage.sentences):
                 context = frozenset().union(*sent_terms[max(0, i - 1) : i + 2])
                 missing = max((v for t, v in q_terms.items() if t not in context), default=0.0)
-                typed = kind is not None and _has_type(kind, sent.text, analysed[i][1], asked)
+                typed = kind is not None and has_type(kind, sent.text, analysed[i][1], asked)
                 f = [
                     float(sims[i]),
                     hit.dense,

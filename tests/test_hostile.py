@@ -18,7 +18,7 @@ from serving import in_thread
 from slow_clients import measure
 from test_server import FakeEngine
 
-import qa.cli
+import qa.cli_serve
 from qa.cli import main
 from qa.connections import h11_with_read_timeout
 from qa.server import create_app
@@ -28,7 +28,7 @@ from qa.server import create_app
 def served_app(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """`qa serve` with a fake engine, stopped where it would call uvicorn: the app and options."""
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(qa.cli, "_open_engine", lambda *a, **k: FakeEngine())
+    monkeypatch.setattr(qa.cli_serve, "_open_engine", lambda *a, **k: FakeEngine())
 
     def fake_run(app: Litestar, **options: Any) -> None:
         seen.update(options, app=app)
