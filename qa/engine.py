@@ -38,14 +38,12 @@ from qa.store import (
     new_build_dir,
     publish,
     read_manifest,
-    vector_index,
-    vector_policy,
     write_offsets,
     write_passages,
-    write_vector_index,
 )
 from qa.text import terms
 from qa.types import Answer, Document, Paragraph, Passage, Span
+from qa.vector_index import vector_index, vector_policy, write_vector_index
 
 log = logging.getLogger("qa")
 
