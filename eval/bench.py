@@ -650,7 +650,8 @@ def worker_embed(engine_name: str, texts_path: Path) -> dict[str, Any]:
     texts = json.loads(texts_path.read_text())
     if engine_name == "current":
         from qa.embedding import OnnxEncoder, ensure_onnx
-        from qa.engine import INDEX_ROOT, _encode
+        from qa.engine import INDEX_ROOT
+        from qa.indexing import _encode
 
         encoder: Any = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
 
@@ -681,7 +682,8 @@ def worker_embed(engine_name: str, texts_path: Path) -> dict[str, Any]:
 def worker_build_seeds() -> dict[str, Any]:
     """`qa index --rebuild` of seeds/ into a scratch folder: stage times of a real build."""
     from qa.embedding import OnnxEncoder, ensure_onnx
-    from qa.engine import DEFAULT_CORPUS, INDEX_ROOT, build_index
+    from qa.engine import DEFAULT_CORPUS, INDEX_ROOT
+    from qa.indexing import build_index
 
     encoder = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
     with tempfile.TemporaryDirectory() as tmp:
