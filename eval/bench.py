@@ -650,7 +650,8 @@ def worker_embed(engine_name: str, texts_path: Path) -> dict[str, Any]:
     texts = json.loads(texts_path.read_text())
     if engine_name == "current":
         from qa.embedding import OnnxEncoder, ensure_onnx
-        from qa.engine import INDEX_ROOT, _encode
+        from qa.engine import INDEX_ROOT
+        from qa.indexing import _encode
 
         encoder: Any = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
 
@@ -681,7 +682,8 @@ def worker_embed(engine_name: str, texts_path: Path) -> dict[str, Any]:
 def worker_build_seeds() -> dict[str, Any]:
     """`qa index --rebuild` of seeds/ into a scratch folder: stage times of a real build."""
     from qa.embedding import OnnxEncoder, ensure_onnx
-    from qa.engine import DEFAULT_CORPUS, INDEX_ROOT, build_index
+    from qa.engine import DEFAULT_CORPUS, INDEX_ROOT
+    from qa.indexing import build_index
 
     encoder = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -714,7 +716,7 @@ def synthetic_index(
 ) -> tuple[Path, Path, dict[str, Any]]:
     """The synthetic corpus and its index (built once, then reused from index/bench/)."""
     from eval.synthetic import recombining_encoder, write_corpus
-    from qa import store
+    from qa import vector_index
     from qa.engine import INDEX_ROOT, ensure_index
 
     folder = synthetic_folder(passages, seed, flat_max)
@@ -731,7 +733,7 @@ def synthetic_index(
         marker.write_text(json.dumps(stats))
     encoder = recombining_encoder(INDEX_ROOT / "models", CACHE)
     if flat_max is not None:
-        store.FLAT_MAX = flat_max
+        vector_index.FLAT_MAX = flat_max
     report = ensure_index(corpus, index, encoder)
     if report is not None:
         _log(f"built the synthetic index in {report.seconds:.0f} s")
@@ -1337,7 +1339,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--only", default="", help=f"comma-separated sections of {SECTIONS}")
     ap.add_argument("--passages", type=int, default=100_000, help="synthetic corpus size")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--flat-max", type=int, default=None, help="override store.FLAT_MAX")
+    ap.add_argument("--flat-max", type=int, default=None, help="override vector_index.FLAT_MAX")
     ap.add_argument("--cold-runs", type=int, default=7)
     ap.add_argument(
         "--questions", type=int, default=1000, help="in-process and scale `ask` question limit"

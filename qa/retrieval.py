@@ -3,7 +3,7 @@
 Three rankings of the passages are fused: FAISS inner product of the question with each passage,
 with each passage's best sentence (so one sharp sentence inside a long passage still surfaces),
 and BM25 over the passages' stemmed terms. BM25 is scored from the saved sparse arrays with numpy
-(qa.store.SparseBM25); the top of each ranking is found with a partial sort, so a query costs
+(qa.bm25.SparseBM25); the top of each ranking is found with a partial sort, so a query costs
 the same whether the index holds a hundred passages or a million.
 """
 

@@ -5,7 +5,7 @@
       builds/<version>-<stamp>/
         manifest.json      model + weights hash, dimension, chunking, corpus hashes, checksums
         index.faiss        dense vectors of the passages (inner product over unit vectors):
-                           exact IndexFlatIP when small, IndexIVFFlat when large (see below)
+                           exact IndexFlatIP when small, IndexIVFFlat when large (qa.vector_index)
         sentences.faiss    the same for every passage sentence (sentence-level retrieval)
         sentences.npy      the sentence vectors again, memory-mapped for feature look-ups
         passages.jsonl     passages with their sentences' offsets and duplicate copies
@@ -30,7 +30,6 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import math
 import mmap
 import os
 import shutil
@@ -43,9 +42,11 @@ from typing import Any, overload
 import msgspec
 import numpy as np
 
+from qa.bm25 import SparseBM25
 from qa.corpus import list_sources
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.types import Passage, Sentence, Span
+from qa.vector_index import read_vector_index
 
 FORMAT_VERSION = 6
 DATA_FILES = (
@@ -59,17 +60,6 @@ DATA_FILES = (
 # Files larger than this are checked by size only at load: hashing them on every start would
 # read the whole index and defeat memory-mapping (structural checks still catch truncation).
 CHECKSUM_LIMIT = 64 * 1024 * 1024
-
-# Vector index by size: exact search up to FLAT_MAX vectors; above, an inverted file of exact
-# vectors (IVF-Flat) with about 4·sqrt(n) lists, probing the fewest lists that reach
-# RECALL_TARGET recall@10 against exact search on probe queries. (HNSW was measured too: on
-# corpora full of near-duplicate passages its recall levelled off at 0.97-0.98, at 4-10 times
-# the latency of IVF at 0.99; see the README, "Performance".)
-FLAT_MAX = 50_000
-IVF_TRAIN_PER_LIST = 50  # k-means trains on this many vectors per list (faiss wants ≥ 39)
-NPROBE_STEPS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-RECALL_TARGET = 0.97  # on build-time probe queries; the benchmark checks ≥ 0.95 on real questions
-RECALL_PROBES = 200
 
 
 # ---------------------------------------------------------------- hashing
@@ -231,105 +221,6 @@ def write_offsets(path: Path, line_offsets: Sequence[int], passages: Sequence[Pa
     np.save(path, rows)
 
 
-def vector_index(vectors: np.ndarray, flat_max: int | None = None) -> tuple[Any, dict[str, Any]]:
-    """A FAISS inner-product index over unit ``vectors``, chosen by size.
-
-    Up to ``flat_max`` (FLAT_MAX) vectors: exact IndexFlatIP. Above: IndexIVFFlat with
-    ``ivf_lists(n)`` lists, trained on a sample, with a direct map (so vectors can be looked up by
-    row) and nprobe raised step by step until recall@10 against exact search on probe queries
-    reaches RECALL_TARGET. The choice and the measured recall go into the manifest.
-    """
-    import faiss
-
-    n, dim = vectors.shape
-    if n <= (FLAT_MAX if flat_max is None else flat_max):
-        flat = faiss.IndexFlatIP(dim)
-        if n:
-            flat.add(vectors)
-        return flat, {"type": "flat", "vectors": n, "exact": True}
-    started = time.perf_counter()
-    lists = ivf_lists(n)
-    rng = np.random.default_rng(0)
-    sample = rng.choice(n, size=min(n, IVF_TRAIN_PER_LIST * lists), replace=False)
-    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
-    index.cp.seed = 0
-    index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
-    index.add(vectors)
-    index.make_direct_map()
-    built = time.perf_counter() - started
-    probes = probe_queries(vectors)
-    exact_scores, _ = faiss.knn(probes, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)
-    nprobe, recall = NPROBE_STEPS[-1], 0.0
-    for nprobe in NPROBE_STEPS:
-        index.nprobe = min(nprobe, lists)
-        _, ids = index.search(probes, 10)
-        recall = recall_at_k(vectors, probes, ids, exact_scores)
-        if recall >= RECALL_TARGET or nprobe >= lists:
-            break
-    info = {
-        "type": "ivf-flat",
-        "vectors": n,
-        "exact": False,
-        "lists": lists,
-        "nprobe": index.nprobe,
-        "probe_recall_at_10": round(recall, 4),
-        "probes": len(probes),
-        "trained_on": len(sample),
-        "build_seconds": round(built, 1),
-    }
-    return index, info
-
-
-def vector_policy() -> dict[str, Any]:
-    """What decides how vectors are indexed; recorded in the manifest, and a change rebuilds."""
-    return {
-        "flat_max": FLAT_MAX,
-        "ivf_lists": "4*sqrt(n), power of two",
-        "ivf_train_per_list": IVF_TRAIN_PER_LIST,
-        "recall_target": RECALL_TARGET,
-        "recall_probes": RECALL_PROBES,
-    }
-
-
-def ivf_lists(n: int) -> int:
-    """About 4·sqrt(n) inverted lists, as a power of two (64 … 65536)."""
-    return int(min(65536, max(64, 2 ** round(math.log2(4 * math.sqrt(n))))))
-
-
-def probe_queries(vectors: np.ndarray, count: int = RECALL_PROBES, seed: int = 0) -> np.ndarray:
-    """Queries for tuning nprobe: the normalised midpoints of random pairs of stored vectors,
-    so each lies between two documents rather than on one (like a question). On the benchmark's
-    corpora they are harder than the gold questions: tuned to 0.97 on them, the questions get
-    0.99."""
-    rng = np.random.default_rng(seed)
-    a = np.asarray(vectors[rng.integers(0, len(vectors), count)], dtype=np.float32)
-    b = np.asarray(vectors[rng.integers(0, len(vectors), count)], dtype=np.float32)
-    q = a + b
-    q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
-    return q
-
-
-def recall_at_k(
-    vectors: np.ndarray, queries: np.ndarray, found: np.ndarray, exact_scores: np.ndarray
-) -> float:
-    """Share of the returned ids that belong in the exact top k. A returned vector whose score
-    ties the exact k-th score counts: among equal scores any choice is right."""
-    k = exact_scores.shape[1]
-    hits = 0
-    for q, ids, kth in zip(queries, found, exact_scores[:, -1], strict=True):
-        ids = ids[ids >= 0]
-        if len(ids):
-            scores = np.asarray(vectors[np.sort(ids)], dtype=np.float32) @ q
-            hits += int(np.sum(scores >= kth - 1e-6))
-    return hits / (k * len(queries)) if len(queries) else 1.0
-
-
-def write_vector_index(index: Any, path: Path) -> None:
-    import faiss
-
-    faiss.write_index(index, str(path))
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -416,38 +307,6 @@ class PassageList(Sequence[Passage]):
 
 
 @dataclass(frozen=True)
-class SparseBM25:
-    """bm25s's saved index (CSC arrays: one column of precomputed scores per term), scored with
-    numpy exactly as bm25s's numpy backend does, without importing bm25s or scipy."""
-
-    vocab: dict[str, int]
-    data: np.ndarray  # score of each (term, passage) posting
-    indices: np.ndarray  # passage row of each posting
-    indptr: np.ndarray  # postings of term t: [indptr[t], indptr[t + 1])
-    num_docs: int
-
-    @classmethod
-    def load(cls, folder: Path) -> SparseBM25:
-        params = json.loads((folder / "params.index.json").read_text())
-        if params.get("method") in ("bm25l", "bm25+"):  # need a non-occurrence array
-            raise IndexMismatch(f"BM25 variant {params['method']} is not supported")
-        vocab = json.loads((folder / "vocab.index.json").read_text(encoding="utf-8"))
-        arrays = {
-            name: np.load(folder / f"{name}.csc.index.npy", mmap_mode="r")
-            for name in ("data", "indices", "indptr")
-        }
-        return cls(vocab, arrays["data"], arrays["indices"], arrays["indptr"], params["num_docs"])
-
-    def scores(self, term_ids: Sequence[int]) -> np.ndarray:
-        """BM25 score of every passage for the query terms (repeats count, as in bm25s)."""
-        out = np.zeros(self.num_docs, dtype=self.data.dtype)
-        for t in term_ids:
-            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
-            out[self.indices[lo:hi]] += self.data[lo:hi]  # one posting per passage and term
-        return out
-
-
-@dataclass(frozen=True)
 class StoredIndex:
     path: Path
     manifest: dict[str, Any]
@@ -481,13 +340,6 @@ def verify_files(build: Path, manifest: dict[str, Any], full: bool = False) -> N
             raise IndexCorrupt(f"index file {name} is missing or truncated")
         if (full or meta["size"] <= CHECKSUM_LIMIT) and sha256_file(path) != meta["sha256"]:
             raise IndexCorrupt(f"index file {name} fails its checksum")
-
-
-def read_vector_index(path: Path) -> Any:
-    """A FAISS index memory-mapped from disk (zero-copy for flat and IVF indexes)."""
-    import faiss
-
-    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC)
 
 
 def load(build: Path) -> StoredIndex:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from qa.engine import Engine, ensure_index
 from qa.retrieval import top_positive
-from qa.store import PassageList, SparseBM25, current_build, read_passages, vector_index
+from qa.store import PassageList, current_build, read_passages
 
 MakeCorpus = Callable[..., Path]
 QUESTIONS = [
@@ -45,25 +45,6 @@ def test_top_positive_is_the_full_stable_sort(values: list[float], depth: int) -
     scores = np.asarray(values, dtype=np.float32)
     full = [int(i) for i in np.argsort(-scores, kind="stable")[:depth] if scores[i] > 0]
     assert top_positive(scores, depth).tolist() == full
-
-
-def test_numpy_bm25_scores_equal_bm25s(tmp_path: Path) -> None:
-    import bm25s
-
-    rng = np.random.default_rng(0)
-    vocab = [f"t{i}" for i in range(40)]
-    docs = [list(rng.choice(vocab, size=int(rng.integers(1, 30)))) for _ in range(200)]
-    model = bm25s.BM25()
-    model.index(docs, show_progress=False)
-    model.save(str(tmp_path / "bm25"), show_progress=False)
-    sparse = SparseBM25.load(tmp_path / "bm25")
-    for _ in range(50):
-        query = list(rng.choice(vocab, size=int(rng.integers(1, 6))))  # repeats included
-        known = [t for t in query if t in model.vocab_dict]
-        expected = model.get_scores(known)
-        got = sparse.scores([sparse.vocab[t] for t in known])
-        assert got.dtype == expected.dtype
-        assert np.array_equal(got, expected)
 
 
 def test_lazy_passages_equal_eager_read(
@@ -106,19 +87,6 @@ def test_baseline_engine_gives_the_same_answers(
     assert build is not None
     baseline = BaselineEngine(corpus, build, encoder=HashingEncoder(), reader=engine.reader)
     assert baseline.ask_many(QUESTIONS) == engine.ask_many(QUESTIONS)
-
-
-def test_large_index_is_ivf_with_recall_on_target() -> None:
-    rng = np.random.default_rng(0)
-    centres = rng.standard_normal((50, 32)).astype(np.float32)
-    vectors = centres[rng.integers(0, 50, 6000)] + 0.3 * rng.standard_normal((6000, 32))
-    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-    index, info = vector_index(vectors, flat_max=1000)
-    assert info["type"] == "ivf-flat" and info["probe_recall_at_10"] >= 0.97
-    assert index.ntotal == len(vectors) and index.nprobe == info["nprobe"]
-    assert np.allclose(index.reconstruct(17), vectors[17])
-    small, info = vector_index(vectors[:500], flat_max=1000)
-    assert info == {"type": "flat", "vectors": 500, "exact": True} and small.ntotal == 500
 
 
 # ---------------------------------------------------------------- the benchmark's options and table

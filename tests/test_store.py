@@ -15,8 +15,9 @@ from fakes import HashingEncoder
 import qa
 from qa.answer import verify
 from qa.chunking import ChunkSettings
-from qa.engine import Engine, build_index, ensure_index
+from qa.engine import Engine, ensure_index
 from qa.errors import IndexCorrupt, IndexMismatch
+from qa.indexing import build_index
 from qa.reader import Reader
 from qa.store import (
     DATA_FILES,
@@ -270,7 +271,7 @@ def test_package_version_change_rebuilds(
     corpus = make_corpus()
     index_dir = tmp_path / "index"
     _built(corpus, index_dir, fake_encoder)
-    monkeypatch.setattr("qa.engine.__version__", "99.0.0")
+    monkeypatch.setattr("qa.indexing.__version__", "99.0.0")
     report = ensure_index(corpus, index_dir, fake_encoder)
     assert report is not None and report.reason == "package version changed"
 
@@ -297,9 +298,9 @@ def _boom(*args: object, **kwargs: object) -> None:
 @pytest.mark.parametrize(
     "target",
     [
-        "qa.engine._encode",  # while embedding, before anything is written
-        "qa.engine.write_passages",  # half-way through writing the new build folder
-        "qa.engine.publish",  # with every data file written, before publishing
+        "qa.indexing._encode",  # while embedding, before anything is written
+        "qa.indexing.write_passages",  # half-way through writing the new build folder
+        "qa.indexing.publish",  # with every data file written, before publishing
         "qa.store.os.symlink",  # inside publish: the build is renamed, `current` not swapped
     ],
 )
