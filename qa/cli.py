@@ -195,7 +195,8 @@ def eval_command(
     type=(click.Path(path_type=Path), click.Path(path_type=Path)),
     multiple=True,
     metavar="GOLD CORPUS",
-    help="A gold file and its corpus; repeatable. Default: the three committed gold sets (seeds, licences, squad-heldout).",
+    help="A gold file and its corpus; repeatable. "
+    "Default: the three committed gold sets (seeds, licences, squad-heldout).",
 )
 @click.option(
     "--cv",
