@@ -16,12 +16,12 @@ from qa.evaluation import run
 from qa.gold import Corpus, Span
 from qa.metrics import (
     Result,
-    _mean,
-    _overlap,
     auc,
     best_threshold,
     correct_at,
+    mean_or_none,
     metrics,
+    overlap,
     short_scores,
     sweep,
 )
@@ -47,7 +47,7 @@ def _fit_logistic(
 def _label(c: Any, gold_spans: Sequence[Span]) -> float:
     s = c.sentence
     spans = [(s.source, s.start, s.end)] + [(d.source, d.start, d.end) for d in s.also_in]
-    return float(any(_overlap(a, g) > 0 for a in spans for g in gold_spans))
+    return float(any(overlap(a, g) > 0 for a in spans for g in gold_spans))
 
 
 def _fit_listwise(
@@ -304,10 +304,10 @@ def cross_validate(
                     aucs.append(fold_auc)
     return {
         "questions": float(len(prepared)),
-        "top1": _mean(tops),
-        "confidence_auc": _mean(aucs),
-        "accuracy": _mean(x for xs in right.values() for x in xs),
-        **{f"accuracy {name}": _mean(xs) for name, xs in sorted(right.items())},
+        "top1": mean_or_none(tops),
+        "confidence_auc": mean_or_none(aucs),
+        "accuracy": mean_or_none(x for xs in right.values() for x in xs),
+        **{f"accuracy {name}": mean_or_none(xs) for name, xs in sorted(right.items())},
     }
 
 

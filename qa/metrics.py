@@ -49,7 +49,7 @@ def _citation_spans(c: dict[str, Any]) -> list[Span]:
     ]
 
 
-def _overlap(a: Span, b: Span) -> int:
+def overlap(a: Span, b: Span) -> int:
     return max(0, min(a[2], b[2]) - max(a[1], b[1])) if a[0] == b[0] else 0
 
 
@@ -125,7 +125,7 @@ def score_question(
     relevant = set().union(*(corpus.paragraphs_at(*s) for s in gold)) if gold else set()
 
     def cites_gold(citation: dict[str, Any]) -> bool:
-        return any(_overlap(c, g) > 0 for c in _citation_spans(citation) for g in gold)
+        return any(overlap(c, g) > 0 for c in _citation_spans(citation) for g in gold)
 
     probe_cits = probe.to_dict()["citations"]
     would = bool(gold and probe_cits and cites_gold(probe_cits[0]))
@@ -135,10 +135,10 @@ def score_question(
     if q.answerable and not a["abstained"]:
         cited = [_citation_spans(c) for c in a["citations"]]
         total = sum(c[0][2] - c[0][1] for c in cited)
-        inside = sum(max(_overlap(s, g) for s in c for g in gold) for c in cited)
+        inside = sum(max(overlap(s, g) for s in c for g in gold) for c in cited)
         precision = inside / total if total else 0.0
         recall = max(
-            sum(max(_overlap(s, g) for s in c) for c in cited) / (g[2] - g[1]) for g in gold
+            sum(max(overlap(s, g) for s in c) for c in cited) / (g[2] - g[1]) for g in gold
         )
     first = next((i for i, keys in enumerate(ranked, start=1) if keys & relevant), None)
     related_gold = (
@@ -172,7 +172,8 @@ def score_question(
 # ---------------------------------------------------------------- over many questions
 
 
-def _mean(xs: Iterable[float]) -> float | None:
+def mean_or_none(xs: Iterable[float]) -> float | None:
+    """The mean, or None for no values (a metric with nothing to measure)."""
     xs = list(xs)
     return sum(xs) / len(xs) if xs else None
 
@@ -183,29 +184,33 @@ def metrics(results: Sequence[Result]) -> dict[str, float | None]:
     answered = [r for r in ans if not r.abstained]
     return {
         "questions": float(len(results)),
-        "accuracy": _mean(float(r.correct) for r in results),
-        "answer_containment": _mean(float(r.contains) for r in ans),
-        "top_citation_correct": _mean(float(r.top_correct) for r in ans),
-        "citation_precision": _mean(r.precision for r in answered if r.precision is not None),
-        "citation_recall": _mean(r.recall for r in answered if r.recall is not None),
+        "accuracy": mean_or_none(float(r.correct) for r in results),
+        "answer_containment": mean_or_none(float(r.contains) for r in ans),
+        "top_citation_correct": mean_or_none(float(r.top_correct) for r in ans),
+        "citation_precision": mean_or_none(
+            r.precision for r in answered if r.precision is not None
+        ),
+        "citation_recall": mean_or_none(r.recall for r in answered if r.recall is not None),
         "median_answer_chars": float(statistics.median([r.answer_chars for r in answered]))
         if answered
         else None,
-        "abstention_recall": _mean(float(r.abstained) for r in un),
-        "false_abstention": _mean(float(r.abstained) for r in ans),
-        "related_recall": _mean(float(r.related_gold) for r in ans if r.related_gold is not None),
-        "hit@1": _mean(float(r.first_relevant == 1) for r in ans),
-        "recall@5": _mean(
+        "abstention_recall": mean_or_none(float(r.abstained) for r in un),
+        "false_abstention": mean_or_none(float(r.abstained) for r in ans),
+        "related_recall": mean_or_none(
+            float(r.related_gold) for r in ans if r.related_gold is not None
+        ),
+        "hit@1": mean_or_none(float(r.first_relevant == 1) for r in ans),
+        "recall@5": mean_or_none(
             float(r.first_relevant is not None and r.first_relevant <= 5) for r in ans
         ),
-        "mrr@10": _mean(1.0 / r.first_relevant if r.first_relevant else 0.0 for r in ans),
-        "ndcg@10": _mean(
+        "mrr@10": mean_or_none(1.0 / r.first_relevant if r.first_relevant else 0.0 for r in ans),
+        "ndcg@10": mean_or_none(
             1.0 / math.log2(r.first_relevant + 1) if r.first_relevant else 0.0 for r in ans
         ),
-        "short_coverage": _mean(float(r.short) for r in answered),
-        "short_em": _mean(r.short_em for r in answered if r.short_em is not None),
-        "short_f1": _mean(r.short_f1 for r in answered if r.short_f1 is not None),
-        "invariants": _mean(float(not r.invariant_failures) for r in results),
+        "short_coverage": mean_or_none(float(r.short) for r in answered),
+        "short_em": mean_or_none(r.short_em for r in answered if r.short_em is not None),
+        "short_f1": mean_or_none(r.short_f1 for r in answered if r.short_f1 is not None),
+        "invariants": mean_or_none(float(not r.invariant_failures) for r in results),
     }
 
 

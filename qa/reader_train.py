@@ -292,8 +292,9 @@ def train(
         }
         progress(f"held-out: {json.dumps(figures)}")
         (tmp / "model.fp32.onnx").unlink()
-        card = _card(tmp, data, settings, step, total, minutes, len(pairs), held, figures)
-        card["training"]["earlier_stages"] = earlier_stages
+        card = _card(
+            tmp, data, settings, step, total, minutes, len(pairs), held, figures, earlier_stages
+        )
         (tmp / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
         if out.exists():
             shutil.rmtree(out)
@@ -362,6 +363,7 @@ def _card(
     pairs: int,
     held: dict[str, str],
     figures: dict[str, Any],
+    earlier_stages: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "name": "qa-cite reader (MiniLM-L6 cross-encoder, answer + span heads)",
@@ -386,6 +388,7 @@ def _card(
             "pairs": pairs,
             "minutes": round(minutes, 1),
             "data": {"folder": data.name, "sha256": checksums(data)},
+            "earlier_stages": earlier_stages,
         },
         "held_out_articles": held,
         "held_out_figures": figures,
