@@ -88,9 +88,7 @@ def has_type(kind: str, sentence: str, all_words: Sequence[str], asked: set[str]
         ]
         return bool(counts)
     if kind == "date":
-        return any(
-            w in _MONTHS or w in _DAYS or re.fullmatch(r"1[5-9]\d\d|20\d\d", w) for w in toks
-        )
+        return any(w in _MONTHS or w in _DAYS or _YEAR.fullmatch(w) for w in toks)
     # entity / place: a capitalised word (not the sentence's first) the question lacks
     caps = re.findall(r"(?<=[\s(“\"'‘-])([A-Z][\w’'-]+)", sentence)
     return any(normalize(c) not in asked for c in caps)
