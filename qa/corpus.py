@@ -1,4 +1,5 @@
-"""Files → paragraphs → sentences, with offsets into the original file.
+"""Files → paragraphs → sentences, with offsets into the original file (near-duplicate
+paragraphs across files: qa.dedupe).
 
 Paragraph rule (documented in the README):
   * Lines are grouped into blocks separated by blank lines.
@@ -17,8 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -26,8 +26,8 @@ from pathlib import Path
 import sentencex
 
 from qa.errors import CorpusError
-from qa.text import normalize, terms, words
-from qa.types import Document, Paragraph, Sentence, Span
+from qa.text import terms, words
+from qa.types import Document, Paragraph, Sentence
 
 log = logging.getLogger("qa")
 
@@ -315,73 +315,3 @@ def mark_chrome(paragraphs: list[Paragraph]) -> list[Paragraph]:
         while head < tail - 1 and foreign(paragraphs[head]):
             head += 1
     return [replace(p, chrome=i < head or i >= tail or hard[i]) for i, p in enumerate(paragraphs)]
-
-
-# ---------------------------------------------------------------- near-duplicates
-SHINGLE = 4
-DUPLICATE_JACCARD = 0.7
-
-
-def _shingles(text: str) -> set[tuple[str, ...]]:
-    w = words(text)
-    if len(w) < SHINGLE:
-        return {tuple(w)} if w else set()
-    return {tuple(w[i : i + SHINGLE]) for i in range(len(w) - SHINGLE + 1)}
-
-
-def find_duplicates(docs: Iterable[Document]) -> dict[tuple[str, int], tuple[str, int]]:
-    """Map each near-duplicate paragraph (source, number) to its canonical copy.
-
-    Paragraphs in different files whose word 4-gram sets have Jaccard similarity of at least
-    DUPLICATE_JACCARD are one text; the copy in the earliest file (by name) is canonical.
-    """
-    paras = [p for d in docs for p in d.paragraphs if not p.chrome]
-    sh = [_shingles(p.text) for p in paras]
-    postings: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, s in enumerate(sh):
-        for g in s:
-            postings[g].append(i)
-    canonical: dict[tuple[str, int], tuple[str, int]] = {}
-    for i, p in enumerate(paras):
-        if (p.source, p.number) in canonical or len(sh[i]) < 3:
-            continue
-        shared: Counter[int] = Counter()
-        for g in sh[i]:
-            ids = postings[g]
-            if len(ids) <= 50:  # ignore boilerplate phrases shared by many paragraphs
-                shared.update(j for j in ids if j > i and paras[j].source != p.source)
-        for j, inter in shared.items():
-            q = paras[j]
-            if (q.source, q.number) in canonical:
-                continue
-            if inter / (len(sh[i]) + len(sh[j]) - inter) >= DUPLICATE_JACCARD:
-                canonical[(q.source, q.number)] = (p.source, p.number)
-    return canonical
-
-
-def copies_of(
-    sentence: Sentence,
-    others: Iterable[Document],
-    paragraph_ids: set[tuple[str, int]],
-) -> list[Span]:
-    """Where a sentence of a canonical paragraph stands in its duplicate paragraphs: the same
-    sentence when it is there (after normalisation), else the whole duplicate paragraph."""
-    key = normalize(sentence.text)
-    wanted = sorted(paragraph_ids)
-    sources = {source for source, _ in wanted}
-    by_name = {doc.source: doc for doc in others if doc.source in sources}
-    spans = []
-    for source, number in wanted:
-        doc = by_name.get(source)
-        if doc is None or not 1 <= number <= len(doc.paragraphs):
-            continue
-        p = doc.paragraphs[number - 1]  # paragraphs are numbered 1, 2, 3 … in order
-        match = next(
-            (s for s in doc.sentences if s.paragraph == number and normalize(s.text) == key),
-            None,
-        )
-        if match is not None:
-            spans.append(Span(p.source, p.number, match.start, match.end))
-        else:
-            spans.append(Span(p.source, p.number, p.start, p.end))
-    return spans

@@ -17,7 +17,8 @@ import numpy as np
 
 from qa import __version__
 from qa.chunking import ChunkSettings, chunk_document
-from qa.corpus import copies_of, find_duplicates, load_corpus
+from qa.corpus import load_corpus
+from qa.dedupe import copies_of, find_duplicates
 from qa.embedding import Encoder
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.store import (

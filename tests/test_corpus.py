@@ -1,4 +1,4 @@
-"""qa.corpus: files → paragraphs → sentences with exact offsets, page chrome, near-duplicates."""
+"""qa.corpus: files → paragraphs → sentences with exact offsets, page chrome."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.corpus import (
-    copies_of,
     decode,
-    find_duplicates,
     list_sources,
     load_corpus,
     parse_document,
@@ -21,8 +19,8 @@ from qa.corpus import (
     split_sentences,
 )
 from qa.errors import CorpusError
-from qa.text import normalize, words
-from qa.types import Document, Paragraph, Span
+from qa.text import words
+from qa.types import Document, Paragraph
 
 
 def seed(name: str) -> Document:
@@ -458,85 +456,6 @@ def test_apache_title_lines_are_kept() -> None:
     ):
         assert any(title in p for p in kept), title
     assert not any(p.chrome for p in doc.paragraphs)
-
-
-# ---------------------------------------------------------------- near-duplicates
-
-
-def test_seed_duplicates_map_001_onto_000() -> None:
-    docs = load_corpus(SEEDS)
-    expected = {(SEED_001, n): (SEED_000, n + 4) for n in range(2, 12)}
-    assert find_duplicates(docs) == expected
-
-
-def test_seed_duplicate_sentences_match_after_normalisation() -> None:
-    docs = load_corpus(SEEDS)
-    by_name = {d.source: d for d in docs}
-    for (dup_src, dup_no), (can_src, can_no) in find_duplicates(docs).items():
-        canonical = [s for s in by_name[can_src].sentences if s.paragraph == can_no]
-        for s in canonical:
-            spans = copies_of(s, docs, {(dup_src, dup_no)})
-            assert len(spans) == 1
-            span = spans[0]
-            assert (span.source, span.paragraph) == (dup_src, dup_no)
-            copy = by_name[dup_src].text[span.start : span.end]
-            assert normalize(copy) == normalize(s.text), (s.text, copy)
-
-
-PAIR_A = (
-    "Tide tables for the estuary are published every spring by the harbour office.\n"
-    "The bridge at Kell’s Ford was closed on 3 May after divers found cracks in two of its "
-    "piers. Engineers said the repairs would take at least six weeks.\n"
-    "Ferries will run every half hour while the bridge is closed.\n"
-)
-PAIR_B = (
-    "Local traders say the closure has already cut their takings by a third.\n"
-    "The bridge at Kell's Ford was closed on 3 May after divers found cracks in two of its\xa0"
-    "piers.  Engineers said the repairs would take at least six weeks.\n"
-    "The council has promised compensation for the worst-affected shops.\n"
-)
-
-
-def test_synthetic_duplicate_pair() -> None:
-    docs = [parse_document("a.txt", PAIR_A), parse_document("b.txt", PAIR_B)]
-    assert find_duplicates(docs) == {("b.txt", 2): ("a.txt", 2)}
-    a, b = docs
-    canonical = [s for s in a.sentences if s.paragraph == 2]
-    assert len(canonical) == 2
-    copies = []
-    for s in canonical:
-        (span,) = copies_of(s, docs, {("b.txt", 2)})
-        assert isinstance(span, Span)
-        assert (span.source, span.paragraph) == ("b.txt", 2)
-        copy = b.text[span.start : span.end]
-        assert normalize(copy) == normalize(s.text)
-        copies.append(copy)
-    # the first sentence differs verbatim (apostrophe, no-break space) but is the same text
-    assert copies[0] != canonical[0].text
-    assert copies == [
-        "The bridge at Kell's Ford was closed on 3 May after divers found cracks in two of its"
-        "\xa0piers.",
-        "Engineers said the repairs would take at least six weeks.",
-    ]
-
-
-def test_copies_fall_back_to_the_whole_paragraph() -> None:
-    docs = [parse_document("a.txt", PAIR_A), parse_document("b.txt", PAIR_B)]
-    stray = next(s for s in docs[0].sentences if s.paragraph == 1)
-    (span,) = copies_of(stray, docs, {("b.txt", 2)})
-    p = docs[1].paragraphs[1]
-    assert (span.start, span.end) == (p.start, p.end)
-
-
-def test_unrelated_files_have_no_duplicates() -> None:
-    docs = [parse_document("a.txt", PAIR_A), parse_document("c.txt", "\n".join(LONG_LINES))]
-    assert find_duplicates(docs) == {}
-
-
-def test_duplicates_within_one_file_are_not_folded() -> None:
-    line = "The bridge at Kell's Ford was closed on 3 May after divers found cracks in its piers."
-    doc = parse_document("a.txt", f"{line}\n{line}\n")
-    assert find_duplicates([doc]) == {}
 
 
 # ---------------------------------------------------------------- property tests
