@@ -46,7 +46,7 @@ CACHE = PROJECT / "index" / "bench"
 GOLD = (PROJECT / "eval" / "gold" / "seeds.jsonl", PROJECT / "eval" / "gold" / "licenses.jsonl")
 ONE_MILLION = PROJECT / "eval" / "bench-1m.json"
 QUESTION = "who led the 2014 Kassab offensive?"
-SECTIONS = ("cold", "inproc", "http", "build", "scale")
+SECTIONS = ("cold", "inproc", "http", "build", "scale", "scale-out")
 PREVIOUS = "8208fa2"  # the last commit before the reading model
 PREVIOUS_SECTIONS = ("cold", "inproc", "http")  # measured for the previous code too
 # the entry points every version has; children run them as `python -c` in the checkout measured
@@ -689,18 +689,80 @@ def worker_build_seeds() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         report = build_index(DEFAULT_CORPUS, Path(tmp) / "index", encoder)
     stages = report.stages
+    # one embedding stage since the Ray build (older code timed passages and sentences apart)
+    embed = stages.get("embed") or stages["embed_passages"] + stages["embed_sentences"]
+    texts = report.counts["passages"] + report.counts["sentences"]
     return {
         "seconds": round(report.seconds, 2),
         "stages_s": stages,
         "passages": report.counts["passages"],
         "sentences": report.counts["sentences"],
-        "passages_per_s": round(report.counts["passages"] / stages["embed_passages"], 1),
-        "texts_per_s": round(
-            (report.counts["passages"] + report.counts["sentences"])
-            / (stages["embed_passages"] + stages["embed_sentences"]),
-            1,
-        ),
+        "passages_per_s": round(report.counts["passages"] / embed, 1),  # with their sentences
+        "texts_per_s": round(texts / embed, 1),
     }
+
+
+# ---------------------------------------------------------------- scale-out (Ray)
+
+
+def scale_out(run: SectionRun) -> dict[str, Any]:
+    """One synthetic corpus built three ways: in this process (onnxruntime on every core), and
+    by `qa index --ray` on a local Ray runtime with one and with two single-threaded encoder
+    worker processes. Each build runs in a fresh process."""
+    from eval.synthetic import write_corpus
+
+    corpus = run.tmp / "corpus"
+    write_corpus(corpus, run.args.scale_out_passages, run.args.seed)
+    out: dict[str, Any] = {"passages": run.args.scale_out_passages}
+    for workers in (0, 1, 2):
+        name = "single_process" if workers == 0 else f"ray_{workers}"
+        _log(f"scale-out: {name}")
+        out[name] = _worker("scale-out", "--corpus", str(corpus), "--workers", str(workers))
+    out["speedup_2_vs_1"] = round(
+        out["ray_2"]["embed_texts_per_s"] / out["ray_1"]["embed_texts_per_s"], 2
+    )
+    return out
+
+
+def worker_scale_out(corpus: Path, workers: int) -> dict[str, Any]:
+    """Build ``corpus`` (``workers`` 0: in this process; else on a local Ray runtime with that
+    many encoder workers) and report the embedding stage's throughput and peak memory."""
+    import resource
+    from contextlib import nullcontext
+
+    from qa.embedding import OnnxEncoder, ensure_onnx
+    from qa.engine import INDEX_ROOT
+    from qa.indexing import build_index
+
+    encoder = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
+    builder: Any = None
+    if workers:
+        from qa.ray_build import RayBuilder
+
+        builder = RayBuilder(None, workers)
+    with tempfile.TemporaryDirectory() as tmp, builder or nullcontext():
+        report = build_index(corpus, Path(tmp) / "index", encoder, builder=builder)
+    texts = report.counts["passages"] + report.counts["sentences"]
+    embed = report.stages["embed"]
+    out: dict[str, Any] = {
+        "passages": report.counts["passages"],
+        "texts": texts,
+        "seconds": round(report.seconds, 1),
+        "stages_s": report.stages,
+        "embed_texts_per_s": round(texts / embed, 1),
+        "embed_passages_per_s": round(report.counts["passages"] / embed, 1),  # with sentences
+        "driver_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    if builder is not None:
+        out["workers"] = [
+            {
+                "texts": int(w["texts"]),
+                "texts_per_s": round(w["texts"] / w["seconds"], 1),
+                "peak_mb": round(w["peak_mb"]),
+            }
+            for w in builder.workers_seen.values()
+        ]
+    return out
 
 
 # ---------------------------------------------------------------- scale
@@ -1119,11 +1181,48 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
             f"{s['seconds']} s, {s['passages_per_s']} passages/s",
         )
         _row(rows, "  progress shown", "yes", None, "tqdm bar on a terminal")
+    scale_out_rows(rows, results.get("scale-out"))
     for key, label in (("scale", None), ("scale_1m", "1M")):
         scale = results.get(key)
         if scale:
             _scale_rows(rows, scale, label)
     return rows
+
+
+def scale_out_rows(rows: list[dict[str, Any]], out: dict[str, Any] | None) -> None:
+    if not out:
+        return
+    one, two, here = out["ray_1"], out["ray_2"], out["single_process"]
+    _row(
+        rows,
+        f"scale-out: embedding, {one['texts']} texts ({out['passages']} passages), "
+        "one process on all cores",
+        "",
+        None,
+        here["embed_texts_per_s"],
+        "/s",
+    )
+    for n, side in ((1, one), (2, two)):
+        _row(
+            rows, f"  Ray, {n} single-threaded worker(s)", "", None, side["embed_texts_per_s"], "/s"
+        )
+    _row(
+        rows,
+        "  Ray: 2 workers vs 1",
+        "≥ 1.6×",
+        None,
+        out["speedup_2_vs_1"],
+        "×",
+        met=lambda v: v >= 1.6,
+    )
+    peaks = ", ".join(str(w["peak_mb"]) for w in two.get("workers", []))
+    _row(
+        rows,
+        "  peak memory: driver / each worker (2 workers)",
+        "",
+        None,
+        f"{two['driver_peak_mb']} MB / {peaks} MB",
+    )
 
 
 def _stages(side: dict[str, Any]) -> str | None:
@@ -1266,6 +1365,7 @@ SECTION_TABLE = {  # in the order a run measures them
         baseline=build_baseline,
         finish=build_seeds,
     ),
+    "scale-out": Section(code=scale_out),
 }
 assert set(SECTION_TABLE) == set(SECTIONS)
 
@@ -1348,6 +1448,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--baseline-requests", type=int, default=400)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--embed-passages", type=int, default=1000)
+    ap.add_argument(
+        "--scale-out-passages", type=int, default=3000, help="synthetic corpus of scale-out"
+    )
+    ap.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--no-baseline", action="store_true", help="skip the straightforward approach")
     ap.add_argument(
         "--previous",
@@ -1382,6 +1486,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.smoke:
         args.passages, args.flat_max, args.cold_runs = 3000, 1000, 1
         args.questions, args.requests, args.embed_passages = 30, 100, 64
+        args.scale_out_passages = 200
         args.no_baseline = True
     if args.render:  # re-print the table of a saved run
         results = json.loads(args.render.read_text())
@@ -1441,6 +1546,8 @@ def _run_worker(args: argparse.Namespace) -> dict[str, Any]:
         return worker_embed(args.engine, args.texts)
     if args.worker == "build-seeds":
         return worker_build_seeds()
+    if args.worker == "scale-out":
+        return worker_scale_out(args.corpus, args.workers)
     if args.worker == "scale":
         return worker_scale(
             args.engine, args.corpus, args.index, args.queries, args.texts, args.ids, args.limit

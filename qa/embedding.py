@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -237,6 +237,7 @@ class OnnxEncoder:
             if not model.is_file():
                 model = folder / "model.onnx"
         prepared = model.name != "model.onnx"
+        self.folder, self.model_path = folder, model
         self._loading = _Loading(lambda: _open_session(model, threads, spin, prepared))
         from tokenizers import Tokenizer
 
@@ -255,13 +256,9 @@ class OnnxEncoder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if self._count is None:
-            from tokenizers import Tokenizer
-
-            count = Tokenizer.from_file(self._tokenizer_path)
-            count.no_padding()
-            count.no_truncation()
-            self._count = count
-        return [len(e.ids) for e in self._count.encode_batch(list(texts))]
+            self._count = token_counter(Path(self._tokenizer_path).read_text())
+        result: list[int] = self._count(texts)
+        return result
 
     def encode(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Unit vectors of ``texts``. Tokenised once; batches hold texts of similar token
@@ -285,6 +282,16 @@ class OnnxEncoder:
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             out[idx] = session.run(None, feed)[0]
         return out
+
+
+def token_counter(tokenizer_json: str) -> Callable[[Sequence[str]], list[int]]:
+    """Untruncated token counts with the model's tokenizer (what chunking measures)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_str(tokenizer_json)
+    tok.no_padding()
+    tok.no_truncation()
+    return lambda texts: [len(e.ids) for e in tok.encode_batch(list(texts))]
 
 
 def _open_session(model: Path, threads: int | None, spin: bool, prepared: bool) -> Any:

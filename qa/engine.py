@@ -15,7 +15,7 @@ from qa.chunking import ChunkSettings
 from qa.corpus import decode, list_sources
 from qa.embedding import Encoder, OnnxEncoder, ensure_onnx
 from qa.errors import IndexCorrupt, NotFound, QuestionRejected
-from qa.indexing import BuildReport, build_index, stale_reason
+from qa.indexing import Builder, BuildReport, build_index, stale_reason
 from qa.reader import Reader
 from qa.retrieval import HybridRetriever
 from qa.store import StoredIndex, current_build, load
@@ -161,7 +161,10 @@ def ensure_index(
     encoder: Encoder,
     rebuild: bool = False,
     on_build: Callable[[str], None] | None = None,
+    builder: Builder | None = None,
 ) -> BuildReport | None:
+    """Build the index when it is missing or stale (``builder``: where the heavy stages run,
+    e.g. ``qa.ray_build.RayBuilder``; default: this process). None when it is up to date."""
     list_sources(corpus)  # a missing or empty corpus fails before anything is announced
     meta = {
         "name": encoder.name,
@@ -175,7 +178,7 @@ def ensure_index(
         return None
     if on_build:
         on_build(f"building the index for {corpus} ({reason})")
-    return replace(build_index(corpus, index_dir, encoder, chunk), reason=reason)
+    return replace(build_index(corpus, index_dir, encoder, chunk, builder), reason=reason)
 
 
 class CorpusTexts(Mapping[str, str]):

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from qa.store import (
     write_passages,
 )
 from qa.text import terms
-from qa.types import Document, Passage, Span
+from qa.types import Document, Passage, Sentence, Span
 from qa.vector_index import vector_index, vector_policy, write_vector_index
 
 
@@ -100,28 +100,62 @@ def _progress(total: int, desc: str, unit: str = "text") -> Any:
     )
 
 
-def _encode(encoder: Encoder, texts: Sequence[str], desc: str, chunk: int = 512) -> np.ndarray:
-    """Embed ``texts`` with a progress bar. Texts go to the encoder in order of length, so each
-    of its batches holds texts of similar length (little padding); rows come back in order."""
-    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+def encode_plan(texts: Sequence[str], chunk: int = 512) -> list[list[int]]:
+    """The groups in which texts go to the encoder: by order of character length, ``chunk`` at
+    a time, so each of its batches holds texts of similar length (little padding). Every builder
+    uses this plan: a text's vector depends on the batch it is encoded in (in the last bits), so
+    the same groups give bit-identical vectors wherever they are encoded."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    return [order[lo : lo + chunk] for lo in range(0, len(order), chunk)]
+
+
+def _encode(encoder: Encoder, texts: Sequence[str], desc: str) -> np.ndarray:
+    """Embed ``texts`` (group by group, see ``encode_plan``) with a progress bar."""
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     with _progress(len(texts), desc) as bar:
-        for lo in range(0, len(order), chunk):
-            idx = order[lo : lo + chunk]
+        for idx in encode_plan(texts):
             out[idx] = encoder.encode([texts[i] for i in idx])
             bar.update(len(idx))
     return out
 
 
+class Builder(Protocol):
+    """Where the heavy stages of a build run: in this process (``LocalBuilder``) or on a Ray
+    cluster (``qa.ray_build.RayBuilder``). Whatever runs them, ``build_index`` writes and
+    publishes the result, so both give the same index."""
+
+    def prepare(
+        self, corpus: Path, encoder: Encoder, chunk: ChunkSettings
+    ) -> tuple[list[Document], list[Passage], dict[str, set[int]]]: ...
+
+    def embed(
+        self, encoder: Encoder, passages: Sequence[Passage], sentences: Sequence[Sentence]
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class LocalBuilder:
+    def prepare(
+        self, corpus: Path, encoder: Encoder, chunk: ChunkSettings
+    ) -> tuple[list[Document], list[Passage], dict[str, set[int]]]:
+        return prepare_passages(corpus, encoder, chunk)
+
+    def embed(
+        self, encoder: Encoder, passages: Sequence[Passage], sentences: Sequence[Sentence]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        p_vecs = _encode(encoder, [p.text for p in passages], "embedding passages")
+        s_vecs = _encode(encoder, [s.text for s in sentences], "embedding sentences")
+        return p_vecs, s_vecs
+
+
 Key = tuple[str, int]  # (source, paragraph number)
 
 
-def _dedup(
-    docs: list[Document],
+def attach_copies(
+    docs: list[Document], canonical: dict[Key, Key]
 ) -> tuple[list[Document], dict[str, set[int]], dict[Key, list[Key]]]:
-    """Attach copies to canonical sentences. Returns the documents, the duplicate paragraphs to
-    skip per file, and each canonical paragraph's copies."""
-    canonical = find_duplicates(docs)
+    """Attach copies to canonical sentences, given each duplicate paragraph's canonical one.
+    Returns the documents, the duplicate paragraphs to skip per file, and each canonical
+    paragraph's copies."""
     skip: dict[str, set[int]] = {}
     copies: dict[Key, list[Key]] = {}
     for dup, canon in sorted(canonical.items()):
@@ -154,8 +188,8 @@ def prepare_passages(
 ) -> tuple[list[Document], list[Passage], dict[str, set[int]]]:
     """Read, clean, de-duplicate and chunk the corpus: its documents, passages and the
     paragraphs left out as duplicates (per file)."""
-    docs, skip, copies = _dedup(load_corpus(corpus))
-    by_name = {d.source: d for d in docs}
+    loaded = load_corpus(corpus)
+    docs, skip, copies = attach_copies(loaded, find_duplicates(loaded))
     passages: list[Passage] = []
     with _progress(len(docs), "chunking", unit="file") as bar:
         for doc in docs:
@@ -168,14 +202,28 @@ def prepare_passages(
                 len(passages),
             )
             bar.update(1)
-    passages = [_paragraph_copies(p, by_name, copies) for p in passages]
-    return docs, passages, skip
+    return docs, with_copies(passages, docs, copies), skip
+
+
+def with_copies(
+    passages: list[Passage], docs: list[Document], copies: dict[Key, list[Key]]
+) -> list[Passage]:
+    """The passages with the spans of their paragraph's near-duplicate copies."""
+    by_name = {d.source: d for d in docs}
+    return [_paragraph_copies(p, by_name, copies) for p in passages]
 
 
 def build_index(
-    corpus: Path, index_dir: Path, encoder: Encoder, chunk: ChunkSettings | None = None
+    corpus: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    chunk: ChunkSettings | None = None,
+    builder: Builder | None = None,
 ) -> BuildReport:
+    """Build the index of ``corpus`` and publish it in ``index_dir``; the heavy stages run where
+    ``builder`` puts them (default: here). Nothing is published unless every stage completes."""
     import bm25s
+    from bm25s.tokenization import Tokenized
 
     chunk = chunk or ChunkSettings()
     started = time.perf_counter()
@@ -187,14 +235,12 @@ def build_index(
         return now
 
     state = corpus_state(corpus)
-    docs, passages, skip = prepare_passages(corpus, encoder, chunk)
+    builder = builder or LocalBuilder()
+    docs, passages, skip = builder.prepare(corpus, encoder, chunk)
     mark = stage("prepare", started)
-
-    p_vecs = _encode(encoder, [p.text for p in passages], "embedding passages")
-    mark = stage("embed_passages", mark)
     sentences = [s for p in passages for s in p.sentences]
-    s_vecs = _encode(encoder, [s.text for s in sentences], "embedding sentences")
-    mark = stage("embed_sentences", mark)
+    p_vecs, s_vecs = builder.embed(encoder, passages, sentences)
+    mark = stage("embed", mark)
 
     settings = _settings(encoder, chunk)
     version = index_version({**settings, "corpus": corpus_hash(state), "package": __version__})
@@ -216,7 +262,11 @@ def build_index(
         idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in sorted(df.items())}
         (tmp / "idf.json").write_text(json.dumps(idf, sort_keys=True))
         bm25 = bm25s.BM25()
-        bm25.index(tokenised or [[""]], show_progress=False)
+        # terms numbered in sorted order: bm25s numbers them in set order, which changes with
+        # each process's hash seed, and two builds of one corpus must give the same files
+        vocab = {t: i for i, t in enumerate(sorted(df))}
+        ids = [[vocab[t] for t in toks] for toks in tokenised]
+        bm25.index(Tokenized(ids=ids, vocab=vocab) if df else [[""]], show_progress=False)
         bm25.save(str(tmp / "bm25"), show_progress=False)
         mark = stage("lexical_index", mark)
         counts = {
