@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -88,19 +89,52 @@ main.add_command(serve_command)
 @index_option
 @click.option("--rebuild", is_flag=True, help="Rebuild even when the index is up to date.")
 @click.option("json_", "--json", is_flag=True, help="Print the build report as JSON.")
-def index_command(corpus: Path | None, index: Path | None, rebuild: bool, json_: bool) -> None:
+@click.option(
+    "--ray",
+    "ray_address",
+    is_flag=False,
+    flag_value="local",
+    default=None,
+    metavar="[ADDRESS]",
+    help="Build on a Ray cluster (HOST:PORT of its head); alone, on a local Ray runtime.",
+)
+@click.option(
+    "--ray-workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Encoder processes of a Ray build (default: one per CPU of the cluster).",
+)
+def index_command(
+    corpus: Path | None,
+    index: Path | None,
+    rebuild: bool,
+    json_: bool,
+    ray_address: str | None,
+    ray_workers: int | None,
+) -> None:
     """Build the index, or refresh it when the corpus or settings changed."""
 
     def build() -> None:
+        from contextlib import nullcontext
+
         from qa.embedding import OnnxEncoder, ensure_onnx
         from qa.engine import DEFAULT_CORPUS, INDEX_ROOT, default_index_dir, ensure_index
         from qa.render import render
         from qa.store import current_build, read_manifest
 
+        if ray_workers is not None and ray_address is None:
+            raise click.UsageError("--ray-workers needs --ray")
         src = corpus or DEFAULT_CORPUS
         folder = index or default_index_dir(src)
         encoder = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
-        report = ensure_index(src, folder, encoder, rebuild=rebuild)
+        builder: Any = nullcontext()
+        if ray_address is not None:
+            from qa.ray_build import RayBuilder
+
+            local = ray_address == "local"
+            builder = RayBuilder(None if local else ray_address, ray_workers)
+        with builder as chosen:
+            report = ensure_index(src, folder, encoder, rebuild=rebuild, builder=chosen)
         build = current_build(folder)
         assert build is not None
         manifest = read_manifest(build)

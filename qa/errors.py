@@ -6,6 +6,7 @@ QAError                      anything the user can fix; shown as one line, never
 │   ├── IndexCorrupt         a file is missing, truncated or fails its checksum
 │   └── IndexMismatch        the index was built from another corpus or other settings
 ├── ModelError               the packaged embedding model cannot be loaded or exported
+├── ClusterError             `qa index --ray`: Ray missing, cluster unreachable, build failed there
 ├── QuestionRejected         empty, too long or otherwise unusable question
 ├── NotFound                 an unknown source file or paragraph (server: 404)
 └── CitationError            a citation failed verification (a bug: never shown as an answer)
@@ -33,6 +34,10 @@ class IndexMismatch(IndexError_):
 
 
 class ModelError(QAError):
+    pass
+
+
+class ClusterError(QAError):
     pass
 
 

@@ -1,0 +1,312 @@
+"""`qa index --ray`: a build on a Ray cluster gives the single-process build's index, file for
+file, survives a killed worker, and publishes nothing when it cannot complete.
+
+The cluster is started by this module on 127.0.0.1: one head node with two CPUs, so the build
+runs two encoder worker processes beside the head's own. Ray is pinned to the loopback address
+(RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, Ray's single-machine mode); in that mode Ray refuses a
+second node, and without it Ray uses the machine's network address, which tests must not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from fakes import PROJECT, SEEDS
+
+from qa.chunking import ChunkSettings
+from qa.embedding import OnnxEncoder
+from qa.indexing import LocalBuilder
+from qa.ray_build import RayBuilder
+from qa.store import current_build
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+ENV = {
+    **os.environ,
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",  # every Ray process on 127.0.0.1
+    "RAY_AUTH_MODE": "token",
+    "RAY_AUTH_TOKEN": secrets.token_hex(32),
+    "RAY_BACKEND_LOG_LEVEL": "fatal",
+}
+GOLD = {
+    "seeds": (SEEDS, PROJECT / "eval" / "gold" / "seeds.jsonl"),
+    "licenses": (
+        PROJECT / "eval" / "corpora" / "licenses",
+        PROJECT / "eval" / "gold" / "licenses.jsonl",
+    ),
+    "squad-heldout": (
+        PROJECT / "eval" / "corpora" / "squad-heldout",
+        PROJECT / "eval" / "gold" / "squad-heldout.jsonl",
+    ),
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _ray(*args: str, timeout: float = 120) -> None:
+    subprocess.run(
+        [str(BIN / "ray"), *args], env=ENV, check=True, timeout=timeout, capture_output=True
+    )
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    port = _free_port()
+    _ray(
+        "start",
+        "--head",
+        "--node-ip-address=127.0.0.1",
+        f"--port={port}",
+        "--num-cpus=2",
+        "--include-dashboard=false",
+        "--disable-usage-stats",
+    )
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        _ray("stop", "--force", timeout=60)
+
+
+def _qa(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "qa"), *args], env=ENV, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _files(build: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(build)): p.read_bytes() for p in sorted(build.rglob("*")) if p.is_file()
+    }
+
+
+def _same_index(a: Path, b: Path) -> None:
+    left, right = current_build(a), current_build(b)
+    assert left is not None and right is not None
+    fa, fb = _files(left), _files(right)
+    assert sorted(fa) == sorted(fb)
+    different = [name for name in fa if fa[name] != fb[name]]
+    assert different == []
+
+
+def _answers(corpus: Path, index: Path, gold: Path) -> list[dict[str, object]]:
+    questions = [json.loads(line)["question"] for line in gold.read_text().splitlines() if line]
+    done = subprocess.run(
+        [str(BIN / "ask"), "--corpus", str(corpus), "--index", str(index), "--json", "-"],
+        input="\n".join(questions) + "\n",
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=True,
+    )
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(answers) == len(questions)
+    return answers
+
+
+@pytest.mark.parametrize("name", sorted(GOLD))
+def test_cluster_build_answers_every_gold_question_as_the_single_process_build(
+    cluster: str, tmp_path: Path, name: str
+) -> None:
+    corpus, gold = GOLD[name]
+    local = _qa("index", "--corpus", str(corpus), "--index", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr
+    on_ray = _qa(
+        "index", "--corpus", str(corpus), "--index", str(tmp_path / "ray"), "--ray", cluster
+    )
+    assert on_ray.returncode == 0, on_ray.stderr
+    _same_index(tmp_path / "local", tmp_path / "ray")
+    assert _answers(corpus, tmp_path / "ray", gold) == _answers(corpus, tmp_path / "local", gold)
+
+
+def _encoder_processes() -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        if any("_Embed" in part for part in proc.info["cmdline"] or ()):
+            found.append(proc)
+    return found
+
+
+class _Killer(threading.Thread):
+    """Kills encoder worker processes (SIGKILL) during a build: the first one that has been an
+    encoder for ``after`` seconds, or, with ``every``, each one as soon as it is seen."""
+
+    def __init__(self, after: float = 0.0, every: bool = False) -> None:
+        super().__init__(daemon=True)
+        self.after, self.every = after, every
+        self.killed: list[int] = []
+        self.seen: dict[int, float] = {}  # pid → when it was first seen as an encoder
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for proc in _encoder_processes():
+                since = self.seen.setdefault(proc.pid, time.monotonic())
+                old_enough = time.monotonic() - since >= self.after
+                if old_enough and (self.every or not self.killed):
+                    try:
+                        os.kill(proc.pid, signal.SIGKILL)
+                        self.killed.append(proc.pid)
+                    except ProcessLookupError:
+                        pass
+            time.sleep(0.2)
+
+
+def _synthetic(folder: Path, passages: int) -> Path:
+    if str(PROJECT) not in sys.path:
+        sys.path.insert(0, str(PROJECT))
+    from eval.synthetic import write_corpus
+
+    write_corpus(folder, passages, seed=3)
+    return folder
+
+
+def test_a_worker_killed_mid_build_is_retried_and_the_index_is_the_same(
+    cluster: str, tmp_path: Path
+) -> None:
+    """A synthetic corpus of 3,000 passages (about 9,000 texts to embed), built here and on the
+    cluster while one encoder worker process is killed half-way through its work."""
+    corpus = _synthetic(tmp_path / "corpus", 3_000)
+    local = _qa("index", "--corpus", str(corpus), "--index", str(tmp_path / "local"))
+    assert local.returncode == 0, local.stderr
+    killer = _Killer(after=20.0)
+    killer.start()
+    try:
+        on_ray = _qa(
+            "index", "--corpus", str(corpus), "--index", str(tmp_path / "ray"), "--ray", cluster
+        )
+    finally:
+        killer.done.set()
+        killer.join()
+    assert on_ray.returncode == 0, on_ray.stderr
+    assert len(killer.killed) == 1  # the build outlived the kill
+    assert len(killer.seen) >= 3  # two workers, then the one restarted in place of the killed
+    _same_index(tmp_path / "local", tmp_path / "ray")
+
+
+def test_a_synthetic_corpus_of_20k_passages_is_prepared_as_in_one_process(
+    cluster: str, tmp_path: Path, onnx_encoder: OnnxEncoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading, parsing, de-duplicating and chunking ~20k passages on the cluster (files in
+    batches over the workers, signatures merged on the driver, passages renumbered) gives the
+    documents, passages and duplicates of the single-process build. Embedding them all twice
+    would take ~10 minutes here; the full builds above cover the embedding stage."""
+    for name in (
+        "RAY_USAGE_STATS_ENABLED",
+        "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER",
+        "RAY_AUTH_MODE",
+        "RAY_AUTH_TOKEN",
+    ):
+        monkeypatch.setenv(name, ENV[name])
+    corpus = _synthetic(tmp_path / "corpus", 20_000)
+    chunk = ChunkSettings()
+    here = LocalBuilder().prepare(corpus, onnx_encoder, chunk)
+    with RayBuilder(cluster) as builder:
+        there = builder.prepare(corpus, onnx_encoder, chunk)
+    assert len(here[1]) >= 19_000
+    assert there[2] == here[2]  # the same duplicate paragraphs left out
+    assert there[1] == here[1]  # the same passages, ids, offsets, sentences and copies
+    assert there[0] == here[0]
+
+
+def test_a_build_that_cannot_complete_publishes_nothing(cluster: str, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    assert _qa("index", "--corpus", str(SEEDS), "--index", str(index)).returncode == 0
+    before = current_build(index)
+    builds = sorted((index / "builds").iterdir())
+    killer = _Killer(every=True)  # every encoder worker dies: the retries run out
+    killer.start()
+    try:
+        failed = _qa(
+            "index",
+            "--corpus",
+            str(SEEDS),
+            "--index",
+            str(index),
+            "--rebuild",
+            "--ray",
+            cluster,
+            timeout=600,
+        )
+    finally:
+        killer.done.set()
+        killer.join()
+    assert failed.returncode == 1
+    assert failed.stdout == ""
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Ray build failed" in errors[0], failed.stderr
+    assert "Traceback" not in failed.stderr
+    assert killer.killed
+    assert current_build(index) == before
+    assert sorted((index / "builds").iterdir()) == builds  # no half-written build left
+
+
+def test_an_unreachable_cluster_is_one_clear_error(tmp_path: Path) -> None:
+    done = _qa(
+        "index",
+        "--corpus",
+        str(SEEDS),
+        "--index",
+        str(tmp_path / "i"),
+        "--ray",
+        f"127.0.0.1:{_free_port()}",
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1].startswith("Error: cannot reach the Ray cluster")
+    assert "Traceback" not in done.stderr
+    assert current_build(tmp_path / "i") is None
+
+
+def test_ray_workers_needs_ray(tmp_path: Path) -> None:
+    done = _qa(
+        "index", "--corpus", str(SEEDS), "--index", str(tmp_path / "i"), "--ray-workers", "2"
+    )
+    assert done.returncode == 2
+    assert "--ray-workers needs --ray" in done.stderr
+
+
+def test_without_ray_the_build_never_imports_it(tmp_path: Path) -> None:
+    script = tmp_path / "build.py"
+    script.write_text(
+        "import atexit, sys\n"
+        "from qa.cli import main\n"
+        "atexit.register(lambda: print('RAY' if 'ray' in sys.modules else 'NO-RAY'))\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(script),
+            "index",
+            "--corpus",
+            str(SEEDS),
+            "--index",
+            str(tmp_path / "i"),
+        ],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "NO-RAY"
