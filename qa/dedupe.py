@@ -75,6 +75,7 @@ SEED = 1
 LEADERS = 32  # paragraphs of a bucket that later ones in it are compared with
 ESTIMATE_MIN = 56 / 128  # MinHash estimate below which a pair is not verified (see docstring)
 ESTIMATE_CHUNK = 1 << 16  # pairs whose MinHash values are compared at once
+PAIR_CHUNK = 1 << 20  # candidate pairs turned into Python ints at once
 SHINGLE_CACHE = 4096  # shingle sets kept for verification
 
 
@@ -219,15 +220,16 @@ def near_duplicates(sigs: Sequence[Signatures], text_of: Callable[[Key], str]) -
         inter = len(a & b)
         return inter / (len(a) + len(b) - inter) >= DUPLICATE_JACCARD
 
-    later, earlier = np.divmod(codes, len(keys))
     duplicate = np.zeros(len(keys), dtype=bool)
     canonical: dict[Key, Key] = {}
-    for j, i in zip(later.tolist(), earlier.tolist(), strict=True):
-        # i < j, so whether i is a duplicate was settled by pairs of an earlier j
-        if duplicate[j] or duplicate[i] or not similar(i, j):
-            continue
-        duplicate[j] = True
-        canonical[keys[j]] = keys[i]
+    for lo in range(0, len(codes), PAIR_CHUNK):  # as Python ints a chunk at a time
+        later, earlier = np.divmod(codes[lo : lo + PAIR_CHUNK], len(keys))
+        for j, i in zip(later.tolist(), earlier.tolist(), strict=True):
+            # i < j, so whether i is a duplicate was settled by pairs of an earlier j
+            if duplicate[j] or duplicate[i] or not similar(i, j):
+                continue
+            duplicate[j] = True
+            canonical[keys[j]] = keys[i]
     return canonical
 
 
