@@ -257,13 +257,7 @@ class RayBuilder:
         ray = self._connect()
         paths = list_sources(corpus, warn=True)
         items = [{"order": i, "path": str(p.absolute())} for i, p in enumerate(paths)]
-        scanned = _map(
-            ray.data.from_items(items),
-            _scan,
-            batch_size=FILES_PER_TASK,
-            num_cpus=1,
-            max_retries=RETRIES,
-        )
+        scanned = _file_tasks(ray, items, _scan)
         found: dict[int, tuple[Document | None, Any]] = {}
         for row in self._run(scanned):
             found[row["order"]] = pickle.loads(row["doc"])
@@ -281,12 +275,10 @@ class RayBuilder:
             {"order": i, "doc": pickle.dumps((d, skip.get(d.source, set())))}
             for i, d in enumerate(docs)
         ]
-        chunked = _map(
-            ray.data.from_items(items),
+        chunked = _file_tasks(
+            ray,
+            items,
             _chunk,
-            batch_size=FILES_PER_TASK,
-            num_cpus=1,
-            max_retries=RETRIES,
             fn_kwargs={
                 "settings": chunk,
                 "model_limit": encoder.max_seq_length,
@@ -358,6 +350,12 @@ def _check_reachable(address: str) -> None:
             f"cannot reach the Ray cluster at {address}: {reason} — is `ray start --head` "
             "running there, and is ADDRESS its HOST:PORT?"
         ) from None
+
+
+def _file_tasks(ray: Any, items: list[dict[str, Any]], fn: Any, **options: Any) -> Any:
+    """A stage of Ray tasks over the corpus, FILES_PER_TASK files a task, one core each."""
+    dataset = ray.data.from_items(items)
+    return _map(dataset, fn, batch_size=FILES_PER_TASK, num_cpus=1, max_retries=RETRIES, **options)
 
 
 def _map(dataset: Any, fn: Any, **options: Any) -> Any:

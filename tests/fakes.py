@@ -174,3 +174,15 @@ class ScriptedEngine:
             if (p.source, p.number) == (source, number):
                 return p
         raise NotFound(f"no paragraph {number} in {source}")
+
+
+# three long lines of one paragraph (wrapped files, duplicates)
+LONG_LINES = [
+    "The harbour authority said on Tuesday that the northern breakwater, damaged in the January "
+    "storms, would be closed to walkers until the end of the summer while engineers rebuilt it.",
+    "Fishing boats will continue to use the inner basin, which was not affected, but the ferry to "
+    "the island will sail from the commercial quay instead, adding about ten minutes to crossings.",
+    "Repairs are expected to cost more than the authority's entire maintenance budget for the "
+    "year, and its chairman has asked the regional government for an emergency grant to cover "
+    "the gap.",
+]

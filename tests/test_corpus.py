@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from fakes import LICENSES, SEED_000, SEED_001, SEED_002, SEED_003, SEEDS
+from fakes import LICENSES, LONG_LINES, SEED_000, SEED_001, SEED_002, SEED_003, SEEDS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -39,15 +39,6 @@ def assert_paragraphs_exact(text: str, paragraphs: list[Paragraph] | tuple[Parag
 
 # ---------------------------------------------------------------- paragraphs: both file shapes
 
-LONG_LINES = [
-    "The harbour authority said on Tuesday that the northern breakwater, damaged in the January "
-    "storms, would be closed to walkers until the end of the summer while engineers rebuilt it.",
-    "Fishing boats will continue to use the inner basin, which was not affected, but the ferry to "
-    "the island will sail from the commercial quay instead, adding about ten minutes to crossings.",
-    "Repairs are expected to cost more than the authority's entire maintenance budget for the "
-    "year, and its chairman has asked the regional government for an emergency grant to cover "
-    "the gap.",
-]
 WRAPPED = [
     [
         "The village stood at the head of a long valley, where the road from the",

@@ -13,7 +13,7 @@ from itertools import pairwise
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash64
-from fakes import PROJECT, SEED_000, SEED_001, SEEDS
+from fakes import LONG_LINES, PROJECT, SEED_000, SEED_001, SEEDS
 
 from qa import dedupe
 from qa.corpus import load_corpus, parse_document
@@ -30,17 +30,6 @@ from qa.dedupe import (
 )
 from qa.text import normalize
 from qa.types import Span
-
-LONG_LINES = [  # as in test_corpus
-    "The harbour authority said on Tuesday that the northern breakwater, damaged in the January "
-    "storms, would be closed to walkers until the end of the summer while engineers rebuilt it.",
-    "Fishing boats will continue to use the inner basin, which was not affected, but the ferry to "
-    "the island will sail from the commercial quay instead, adding about ten minutes to crossings.",
-    "Repairs are expected to cost more than the authority's entire maintenance budget for the "
-    "year, and its chairman has asked the regional government for an emergency grant to cover "
-    "the gap.",
-]
-
 
 # ---------------------------------------------------------------- near-duplicates
 
