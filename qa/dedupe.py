@@ -233,20 +233,20 @@ def near_duplicates(sigs: Sequence[Signatures], text_of: Callable[[Key], str]) -
     return canonical
 
 
-def find_duplicates(docs: Iterable[Document]) -> dict[Key, Key]:
+def find_duplicates(
+    docs: Sequence[Document], sigs: Sequence[Signatures] | None = None
+) -> dict[Key, Key]:
     """Map each near-duplicate paragraph (source, number) to its canonical copy.
 
     Paragraphs in different files whose word 4-gram sets have Jaccard similarity of at least
     DUPLICATE_JACCARD are one text; the copy in the earliest file (by name) is canonical.
+    ``sigs``: the documents' signatures when they were computed elsewhere (a Ray build's workers).
     """
-    sigs: list[Signatures] = []
-    texts: dict[Key, str] = {}
-    for doc in docs:
-        sig = signatures(doc)
-        sigs.append(sig)
-        for key in sig.keys:
-            texts[key] = doc.paragraphs[key[1] - 1].text  # numbered 1, 2, 3 … in order
-    return near_duplicates(sigs, texts.__getitem__)
+    if sigs is None:
+        sigs = [signatures(doc) for doc in docs]
+    by_name = {doc.source: doc for doc in docs}
+    # paragraphs are numbered 1, 2, 3 … in order
+    return near_duplicates(sigs, lambda key: by_name[key[0]].paragraphs[key[1] - 1].text)
 
 
 def copies_of(

@@ -18,7 +18,7 @@ import numpy as np
 from qa import __version__
 from qa.chunking import ChunkSettings, chunk_document
 from qa.corpus import load_corpus
-from qa.dedupe import copies_of, find_duplicates
+from qa.dedupe import Key, copies_of, find_duplicates
 from qa.embedding import Encoder
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.store import (
@@ -145,9 +145,6 @@ class LocalBuilder:
         p_vecs = _encode(encoder, [p.text for p in passages], "embedding passages")
         s_vecs = _encode(encoder, [s.text for s in sentences], "embedding sentences")
         return p_vecs, s_vecs
-
-
-Key = tuple[str, int]  # (source, paragraph number)
 
 
 def attach_copies(

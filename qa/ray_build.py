@@ -49,6 +49,7 @@ import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_document
 from qa.corpus import decode, list_sources, parse_document
+from qa.dedupe import find_duplicates, signatures
 from qa.embedding import Encoder, OnnxEncoder, token_counter
 from qa.errors import ClusterError, CorpusError
 from qa.indexing import attach_copies, encode_plan, with_copies
@@ -101,8 +102,6 @@ class _Warnings(logging.Handler):
 
 def _scan(batch: dict[str, Any]) -> dict[str, Any]:
     """Read and parse files (one Ray task per batch of files)."""
-    from qa.dedupe import signatures
-
     qa_log = logging.getLogger("qa")
     caught = _Warnings()
     qa_log.addHandler(caught)
@@ -251,9 +250,7 @@ class RayBuilder:
     def prepare(
         self, corpus: Path, encoder: Encoder, chunk: ChunkSettings
     ) -> tuple[list[Document], list[Passage], dict[str, set[int]]]:
-        from qa.dedupe import near_duplicates
-
-        folder = _encoder_folder(encoder)
+        folder = _onnx(encoder).folder
         ray = self._connect()
         paths = list_sources(corpus, warn=True)
         items = [{"order": i, "path": str(p.absolute())} for i, p in enumerate(paths)]
@@ -263,13 +260,13 @@ class RayBuilder:
             found[row["order"]] = pickle.loads(row["doc"])
             for message in filter(None, row["warnings"].split("\n")):
                 log.warning("%s", message)
-        docs = [doc for doc, _ in (found[i] for i in range(len(paths))) if doc is not None]
-        if not docs:
+        in_order = (found.pop(i) for i in range(len(paths)))
+        readable = [(doc, sig) for doc, sig in in_order if doc is not None]
+        if not readable:
             raise CorpusError(f"no readable UTF-8 .txt files in {corpus} — pass --corpus DIR")
-        sigs = [sig for doc, sig in (found[i] for i in range(len(paths))) if doc is not None]
-        del found
-        by_name = {d.source: d for d in docs}
-        canonical = near_duplicates(sigs, lambda key: by_name[key[0]].paragraphs[key[1] - 1].text)
+        docs = [doc for doc, _ in readable]
+        canonical = find_duplicates(docs, [sig for _, sig in readable])
+        del found, readable
         docs, skip, copies = attach_copies(docs, canonical)
         items = [
             {"order": i, "doc": pickle.dumps((d, skip.get(d.source, set())))}
@@ -295,8 +292,8 @@ class RayBuilder:
     def embed(
         self, encoder: Encoder, passages: Sequence[Passage], sentences: Sequence[Sentence]
     ) -> tuple[np.ndarray, np.ndarray]:
-        folder = _encoder_folder(encoder)
-        assert isinstance(encoder, OnnxEncoder)
+        encoder = _onnx(encoder)
+        folder = encoder.folder
         ray = self._connect()
         kinds = ([p.text for p in passages], [s.text for s in sentences])
         out = [np.zeros((len(t), encoder.dim), dtype=np.float32) for t in kinds]
@@ -366,8 +363,8 @@ def _map(dataset: Any, fn: Any, **options: Any) -> Any:
         return dataset.map_batches(fn, **options)
 
 
-def _encoder_folder(encoder: Encoder) -> Path:
+def _onnx(encoder: Encoder) -> OnnxEncoder:
+    """The encoder whose files the workers get: a Ray build ships the ONNX export."""
     if not isinstance(encoder, OnnxEncoder):
         raise ClusterError("a Ray build needs the ONNX encoder (qa.embedding.OnnxEncoder)")
-    folder: Path = encoder.folder
-    return folder
+    return encoder
