@@ -321,6 +321,20 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
     default=None,
     help="Start from an earlier run's checkpoint (a further epoch, fresh negatives).",
 )
+@click.option(
+    "--selqa-repeats",
+    type=click.IntRange(1, 10),
+    default=1,
+    show_default=True,
+    help="Show SelQA's questions (half of them paraphrased) this many times.",
+)
+@click.option(
+    "--listwise",
+    type=click.FloatRange(0.0),
+    default=0.0,
+    show_default=True,
+    help="Weight of a listwise loss: each question's sentences against 'no answer'.",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
     data: Path | None,
@@ -330,6 +344,8 @@ def train_reader_command(
     minutes: float,
     lr: float,
     init: Path | None,
+    selqa_repeats: int,
+    listwise: float,
     resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
@@ -341,7 +357,13 @@ def train_reader_command(
         from qa.reader_train import train as run_training
 
         settings = TrainSettings(
-            seed=seed, max_pairs=pairs, minutes=minutes, lr=lr, init=str(init or "")
+            seed=seed,
+            max_pairs=pairs,
+            minutes=minutes,
+            lr=lr,
+            init=str(init or ""),
+            selqa_repeats=selqa_repeats,
+            listwise=listwise,
         )
         card = run_training(
             data or DEFAULT_DATA,

@@ -245,17 +245,21 @@ def examples(
     seed: int,
     paragraph_negatives: int = 4,
     hard_negatives: int = 2,
+    selqa_repeats: int = 1,
 ) -> list[Example]:
     """Training pairs: per question its answering sentence, up to ``paragraph_negatives`` other
     sentences of its paragraph (every sentence, for an unanswerable question) and
-    ``hard_negatives`` high-BM25 sentences from the article's other paragraphs. Shuffled."""
+    ``hard_negatives`` high-BM25 sentences from the article's other paragraphs. SelQA's
+    questions (half of them paraphrased) come ``selqa_repeats`` times, each time with freshly
+    drawn negatives. Shuffled."""
     rng = random.Random(seed)
     by_article: dict[str, dict[int, Item]] = defaultdict(dict)
     for it in items:
         by_article[it.article].setdefault(it.paragraph, it)
     indexes: dict[str, _ArticleIndex] = {}
     out: list[Example] = []
-    for it in items:
+    repeated = (it for it in items for _ in range(selqa_repeats if it.dataset == "selqa" else 1))
+    for it in repeated:
         text = [it.context[s0:s1] for s0, s1 in it.sentences]
         touched = _positives(it)  # overlaps an answer: never a negative
         if it.dataset == "selqa":

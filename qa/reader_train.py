@@ -55,6 +55,10 @@ class TrainSettings:
     span_weight: float = 0.5
     paragraph_negatives: int = 3
     hard_negatives: int = 2
+    selqa_repeats: int = 1  # SelQA's (paraphrased) questions seen this many times
+    # weight of a listwise loss beside the per-pair one: each question's sentences compete in
+    # one softmax with a fixed "no answer" logit of 0 (batches then hold whole questions)
+    listwise: float = 0.0
     checkpoint_minutes: float = 5.0
     # continue from an earlier run's weights (its checkpoint file) with a fresh schedule and
     # freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
@@ -71,6 +75,7 @@ class Encoded:
     label: int
     start: int  # token index of the answer's first token, or -1
     end: int  # … of its last token
+    group: str = ""  # the question: with the listwise loss its pairs share a batch
 
 
 def encode_examples(tok: Any, batch: Sequence[Example]) -> list[Encoded]:
@@ -86,7 +91,7 @@ def encode_examples(tok: Any, batch: Sequence[Example]) -> list[Encoded]:
             inside = [t for t in toks if enc.offsets[t][1] > a0 and enc.offsets[t][0] < a1]
             if inside and enc.offsets[inside[-1]][1] >= a1:
                 start, end = inside[0], inside[-1]
-        out.append(Encoded(list(enc.ids), list(enc.type_ids), ex.label, start, end))
+        out.append(Encoded(list(enc.ids), list(enc.type_ids), ex.label, start, end, ex.qid))
     return out
 
 
@@ -99,6 +104,33 @@ def batches(encoded: Sequence[Encoded], size: int, rng: random.Random) -> list[l
     for lo in range(0, len(order), pool):
         chunk = sorted(order[lo : lo + pool], key=lambda i: len(encoded[i].ids))
         out += [[encoded[i] for i in chunk[k : k + size]] for k in range(0, len(chunk), size)]
+    rng.shuffle(out)
+    return out
+
+
+def question_batches(
+    encoded: Sequence[Encoded], size: int, rng: random.Random
+) -> list[list[Encoded]]:
+    """Batches of whole questions (at most ``size`` pairs of one question, answering ones
+    first; as many questions as fit), questions of similar length together, in random order."""
+    groups: dict[str, list[Encoded]] = {}
+    for e in encoded:
+        groups.setdefault(e.group, []).append(e)
+    keys = list(groups)
+    rng.shuffle(keys)
+    out: list[list[Encoded]] = []
+    pool = size * 12
+    for lo in range(0, len(keys), pool):
+        chunk = sorted(keys[lo : lo + pool], key=lambda k: max(len(e.ids) for e in groups[k]))
+        batch: list[Encoded] = []
+        for k in chunk:
+            pairs = sorted(groups[k], key=lambda e: -e.label)[:size]
+            if batch and len(batch) + len(pairs) > size:
+                out.append(batch)
+                batch = []
+            batch += pairs
+        if batch:
+            out.append(batch)
     rng.shuffle(out)
     return out
 
@@ -148,13 +180,32 @@ def _tensors(batch: Sequence[Encoded]) -> tuple[Any, ...]:
     return ids, mask, types, labels, starts, ends
 
 
-def _loss(net: Any, batch: Sequence[Encoded], span_weight: float) -> Any:
+def _listwise(logit: Any, batch: Sequence[Encoded]) -> Any:
+    """Mean over the batch's questions of −log P(the answering sentences, or "no answer" for
+    an unanswerable question) under a softmax over the fixed no-answer logit 0 and the
+    question's sentence logits."""
+    import torch
+
+    rows: dict[str, list[int]] = {}
+    for i, e in enumerate(batch):
+        rows.setdefault(e.group, []).append(i)
+    terms = []
+    for idx in rows.values():
+        z = torch.cat([logit.new_zeros(1), logit[idx]])
+        target = [j + 1 for j, i in enumerate(idx) if batch[i].label] or [0]
+        terms.append(torch.logsumexp(z, 0) - torch.logsumexp(z[target], 0))
+    return torch.stack(terms).mean()
+
+
+def _loss(net: Any, batch: Sequence[Encoded], span_weight: float, listwise: float = 0.0) -> Any:
     import torch
     import torch.nn.functional as F
 
     ids, mask, types, labels, starts, ends = _tensors(batch)
     logit, start, end = net(ids, mask, types)
     loss = F.binary_cross_entropy_with_logits(logit, labels)
+    if listwise:
+        loss = loss + listwise * _listwise(logit, batch)
     has = starts >= 0
     if bool(has.any()):
         span = F.cross_entropy(start[has], starts[has]) + F.cross_entropy(end[has], ends[has])
@@ -191,7 +242,11 @@ def train(
     held = held_out(items)
     train_items = [i for i in items if i.article not in held]
     pairs = examples(
-        train_items, settings.seed, settings.paragraph_negatives, settings.hard_negatives
+        train_items,
+        settings.seed,
+        settings.paragraph_negatives,
+        settings.hard_negatives,
+        settings.selqa_repeats,
     )[: settings.max_pairs]
     progress(
         f"{len(items)} questions, {len(held)} held-out articles; "
@@ -200,7 +255,7 @@ def train(
     tok = tokenizer(model_dir())
     encoded = encode_examples(tok, pairs)
     rng = random.Random(settings.seed)
-    plan = batches(encoded, settings.batch_size, rng)
+    plan = (question_batches if settings.listwise else batches)(encoded, settings.batch_size, rng)
 
     net = _network()
     earlier_stages: list[dict[str, Any]] = []
@@ -253,7 +308,7 @@ def train(
             if time.monotonic() > deadline:
                 progress(f"time budget reached at step {step} of {total}")
                 break
-            loss = _loss(net, plan[step], settings.span_weight)
+            loss = _loss(net, plan[step], settings.span_weight, settings.listwise)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)

@@ -123,6 +123,19 @@ def test_examples_label_the_answer_sentence_and_hold_out_whole_articles(tiny_dat
     assert any("fair" in p.sentence for p in pairs if p.question.startswith("Who is the mayor"))
 
 
+def test_selqa_repeats_repeat_only_selqa_questions(tiny_data: Path) -> None:
+    train = [i for i in load_items(tiny_data) if i.article not in held_out(load_items(tiny_data))]
+    once = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
+    thrice = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, selqa_repeats=3)
+
+    def count(pairs: list, selqa: bool) -> int:
+        return sum(p.article.startswith("selqa:") == selqa for p in pairs)
+
+    assert count(once, True) > 0
+    assert count(thrice, True) == 3 * count(once, True)
+    assert count(thrice, False) == count(once, False)
+
+
 def test_best_span_respects_order_and_the_sentence_tokens() -> None:
     start = np.array([9.0, 0.0, 5.0, 0.0, 0.0])
     end = np.array([9.0, 0.0, 0.0, 4.0, 6.0])
@@ -205,6 +218,40 @@ def test_a_few_training_steps_publish_a_model_with_its_card(
     with pytest.raises(ModelError, match="does not exist"):
         train(tiny_data, tmp_path / "none", replace(more, init=str(tmp_path / "nope.pt")))
     assert not (tmp_path / "none").exists()
+
+
+def test_question_batches_keep_each_question_whole(tiny_data: Path) -> None:
+    import random
+
+    from qa.embedding import model_dir
+    from qa.reader import tokenizer
+    from qa.reader_train import encode_examples, question_batches
+
+    train = [i for i in load_items(tiny_data) if i.article not in held_out(load_items(tiny_data))]
+    encoded = encode_examples(tokenizer(model_dir()), examples(train, 1, 3, 1))
+    plan = question_batches(encoded, 8, random.Random(0))
+    assert sum(map(len, plan)) == len(encoded)  # no question here has more than 8 pairs
+    assert all(len(b) <= 8 for b in plan)
+    where = {}
+    for n, batch in enumerate(plan):
+        for e in batch:
+            assert where.setdefault(e.group, n) == n
+
+
+def test_the_listwise_loss_prefers_the_answer_and_no_answer_where_there_is_none() -> None:
+    import torch
+
+    from qa.reader_train import Encoded, _listwise
+
+    def pair(group: str, label: int) -> Encoded:
+        return Encoded([101, 102], [0, 1], label, -1, -1, group)
+
+    batch = [pair("a", 1), pair("a", 0), pair("b", 0), pair("b", 0)]
+    good = _listwise(torch.tensor([4.0, -4.0, -4.0, -4.0]), batch)
+    wrong_sentence = _listwise(torch.tensor([-4.0, 4.0, -4.0, -4.0]), batch)
+    answers_the_unanswerable = _listwise(torch.tensor([4.0, -4.0, 4.0, -4.0]), batch)
+    assert float(good) < 0.05
+    assert float(wrong_sentence) > 3 and float(answers_the_unanswerable) > 2
 
 
 def test_the_shipped_card_matches_the_shipped_model() -> None:
