@@ -124,7 +124,8 @@ def test_examples_label_the_answer_sentence_and_hold_out_whole_articles(tiny_dat
 
 
 def test_selqa_repeats_repeat_only_selqa_questions(tiny_data: Path) -> None:
-    train = [i for i in load_items(tiny_data) if i.article not in held_out(load_items(tiny_data))]
+    items = load_items(tiny_data)
+    train = [i for i in items if i.article not in held_out(items)]
     once = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
     thrice = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, selqa_repeats=3)
 
@@ -227,7 +228,8 @@ def test_question_batches_keep_each_question_whole(tiny_data: Path) -> None:
     from qa.reader import tokenizer
     from qa.reader_train import encode_examples, question_batches
 
-    train = [i for i in load_items(tiny_data) if i.article not in held_out(load_items(tiny_data))]
+    items = load_items(tiny_data)
+    train = [i for i in items if i.article not in held_out(items)]
     encoded = encode_examples(tokenizer(model_dir()), examples(train, 1, 3, 1))
     plan = question_batches(encoded, 8, random.Random(0))
     assert sum(map(len, plan)) == len(encoded)  # no question here has more than 8 pairs
