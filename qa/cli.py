@@ -335,6 +335,13 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
     show_default=True,
     help="Weight of a listwise loss: each question's sentences against 'no answer'.",
 )
+@click.option(
+    "--windows",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Share of questions also read with three-sentence passages (answerability check).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
     data: Path | None,
@@ -346,6 +353,7 @@ def train_reader_command(
     init: Path | None,
     selqa_repeats: int,
     listwise: float,
+    windows: float,
     resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
@@ -364,6 +372,7 @@ def train_reader_command(
             init=str(init or ""),
             selqa_repeats=selqa_repeats,
             listwise=listwise,
+            windows=windows,
         )
         card = run_training(
             data or DEFAULT_DATA,

@@ -208,6 +208,46 @@ def _answer_sentence(item: Item) -> tuple[int, tuple[int, int]] | None:
     return None
 
 
+def window(sentences: Sequence[tuple[int, int]], k: int, radius: int = 1) -> tuple[int, int]:
+    """[start, end) of sentence ``k`` with up to ``radius`` neighbours on each side: the
+    passage read to decide whether the question is answered around a chosen sentence."""
+    return sentences[max(0, k - radius)][0], sentences[min(len(sentences), k + radius + 1) - 1][1]
+
+
+def _window_examples(it: Item, touched: set[int], rng: random.Random) -> list[Example]:
+    """A window around the answering sentence (label 1) and one around a sentence whose window
+    holds no answer (label 0); for an unanswerable question, windows around the sentence
+    sharing most words with the question and around a random one (label 0)."""
+    spans = it.sentences
+    clear = [k for k in range(len(spans)) if not any(j in touched for j in _around(k, len(spans)))]
+    out = []
+    if it.answerable:
+        found = _answer_sentence(it) if it.dataset != "selqa" else None
+        k = found[0] if found else min(touched, default=-1)
+        if k < 0:
+            return []
+        w0, w1 = window(spans, k)
+        span = (-1, -1)
+        if found:
+            a0, a1 = found[1]
+            span = (a0 + spans[k][0] - w0, a1 + spans[k][0] - w0)
+        out.append(Example(it.question, it.context[w0:w1], 1, span, it.article, it.qid))
+        picks = [rng.choice(clear)] if clear else []
+    else:
+        asked = set(terms(it.question))
+        shared = [len(asked & set(terms(it.context[a:b]))) for a, b in spans]
+        best = max(range(len(spans)), key=shared.__getitem__)
+        picks = list(dict.fromkeys([best, rng.randrange(len(spans))]))
+    for k in picks:
+        w0, w1 = window(spans, k)
+        out.append(Example(it.question, it.context[w0:w1], 0, (-1, -1), it.article, it.qid))
+    return out
+
+
+def _around(k: int, n: int, radius: int = 1) -> range:
+    return range(max(0, k - radius), min(n, k + radius + 1))
+
+
 def _positives(item: Item) -> set[int]:
     """Every sentence that overlaps a gold answer (SelQA's answers are whole sentences)."""
     return {
@@ -246,12 +286,14 @@ def examples(
     paragraph_negatives: int = 4,
     hard_negatives: int = 2,
     selqa_repeats: int = 1,
+    windows: float = 0.0,
 ) -> list[Example]:
     """Training pairs: per question its answering sentence, up to ``paragraph_negatives`` other
     sentences of its paragraph (every sentence, for an unanswerable question) and
     ``hard_negatives`` high-BM25 sentences from the article's other paragraphs. SelQA's
     questions (half of them paraphrased) come ``selqa_repeats`` times, each time with freshly
-    drawn negatives. Shuffled."""
+    drawn negatives. A share ``windows`` of the questions also come with passages of three
+    sentences (see ``_window_examples``). Shuffled."""
     rng = random.Random(seed)
     by_article: dict[str, dict[int, Item]] = defaultdict(dict)
     for it in items:
@@ -271,6 +313,8 @@ def examples(
                 continue  # the answer straddles a sentence cut: no clean positive
             k, span = found
             out.append(Example(it.question, text[k], 1, span, it.article, it.qid))
+        if windows and rng.random() < windows:
+            out.extend(_window_examples(it, touched, rng))
         negs = [k for k in range(len(text)) if k not in touched]
         rng.shuffle(negs)
         for k in negs if not it.answerable else negs[:paragraph_negatives]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from qa.errors import ModelError
 from qa.reader import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, Reader, batch_arrays
-from qa.reader_data import Item
+from qa.reader_data import Item, window
 from qa.store import sha256_file
 
 # ---------------------------------------------------------------- export
@@ -105,7 +105,8 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
     """The reader alone on the held-out articles, per split: each question against every
     sentence of its paragraph. top1: the best sentence holds the answer (answerable questions);
     auc: the best sentence's probability separates answerable from unanswerable questions;
-    span_em/f1: the short answer in the best sentence, when that sentence is right."""
+    span_em/f1: the short answer in the best sentence, when that sentence is right;
+    window_auc: as auc, read from the three-sentence passage around the best sentence."""
     from qa.metrics import auc, short_scores
 
     figures: dict[str, Any] = {}
@@ -115,11 +116,16 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
             groups[held[it.article]].append(it)
     for split, group in sorted(groups.items()):
         top, best_pos, best_neg, ems, f1s = [], [], [], [], []
+        win_pos: list[float] = []
+        win_neg: list[float] = []
         for it in group:
             texts = [it.context[a:b] for a, b in it.sentences]
             readings = reader.read(it.question, texts)
             k = int(np.argmax([r.probability for r in readings]))
             best = readings[k].probability
+            w0, w1 = window(it.sentences, k)
+            around = reader.read(it.question, [it.context[w0:w1]])[0].probability
+            (win_pos if it.answerable else win_neg).append(around)
             if not it.answerable:
                 best_neg.append(best)
                 continue
@@ -138,6 +144,7 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
             "answerable": len(best_pos),
             "top1": round(float(np.mean(top)), 4) if top else None,
             "auc": _round(auc(best_pos, best_neg)),
+            "window_auc": _round(auc(win_pos, win_neg)),
             "span_em": round(float(np.mean(ems)), 4) if ems else None,
             "span_f1": round(float(np.mean(f1s)), 4) if f1s else None,
         }

@@ -59,6 +59,9 @@ class TrainSettings:
     # weight of a listwise loss beside the per-pair one: each question's sentences compete in
     # one softmax with a fixed "no answer" logit of 0 (batches then hold whole questions)
     listwise: float = 0.0
+    # share of the questions also read with three-sentence passages around a sentence (the
+    # answerability check around the chosen sentence)
+    windows: float = 0.0
     checkpoint_minutes: float = 5.0
     # continue from an earlier run's weights (its checkpoint file) with a fresh schedule and
     # freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
@@ -247,6 +250,7 @@ def train(
         settings.paragraph_negatives,
         settings.hard_negatives,
         settings.selqa_repeats,
+        settings.windows,
     )[: settings.max_pairs]
     progress(
         f"{len(items)} questions, {len(held)} held-out articles; "

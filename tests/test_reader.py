@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from qa.errors import ModelError
 from qa.reader import READER_DIR, Reader, best_span
-from qa.reader_data import examples, held_out, load_items
+from qa.reader_data import examples, held_out, load_items, window
 from qa.reader_export import verify_card
 from qa.reader_train import TrainSettings
 from qa.store import sha256_file
@@ -135,6 +135,33 @@ def test_selqa_repeats_repeat_only_selqa_questions(tiny_data: Path) -> None:
     assert count(once, True) > 0
     assert count(thrice, True) == 3 * count(once, True)
     assert count(thrice, False) == count(once, False)
+
+
+def test_window_is_a_sentence_with_its_neighbours_inside_the_paragraph() -> None:
+    spans = ((0, 5), (6, 10), (11, 20))
+    assert window(spans, 0) == (0, 10)
+    assert window(spans, 1) == (0, 20)
+    assert window(spans, 2) == (6, 20)
+    assert window(spans, 2, radius=0) == (11, 20)
+
+
+def test_window_examples_hold_the_answer_or_none_of_it(tiny_data: Path) -> None:
+    items = load_items(tiny_data)
+    train = [i for i in items if i.article not in held_out(items)]
+    plain = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
+    both = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, windows=1.0)
+    sentences = {p.sentence for p in plain}
+    passages = [p for p in both if p.sentence not in sentences]
+    assert passages and len(both) == len(plain) + len(passages)
+    answers = {"mayor": "Mara Quill", "bridge": "Tomas Reed", "hold its fair": "every spring"}
+    for p in passages:
+        asked = next((a for k, a in answers.items() if k in p.question), None)
+        if p.label == 1 and p.span[0] >= 0:  # the span is the answer inside the passage
+            assert asked and p.sentence[p.span[0] : p.span[1]].startswith(asked)
+        elif p.label == 0 and asked:  # a negative passage holds no answer
+            assert asked not in p.sentence
+    assert any(p.label == 1 for p in passages) and any(p.label == 0 for p in passages)
+    assert any(p.question.startswith("Who designed the flag") for p in passages)
 
 
 def test_best_span_respects_order_and_the_sentence_tokens() -> None:
