@@ -211,7 +211,8 @@ def _answer_sentence(item: Item) -> tuple[int, tuple[int, int]] | None:
 def window(sentences: Sequence[tuple[int, int]], k: int, radius: int = 1) -> tuple[int, int]:
     """[start, end) of sentence ``k`` with up to ``radius`` neighbours on each side: the
     passage read to decide whether the question is answered around a chosen sentence."""
-    return sentences[max(0, k - radius)][0], sentences[min(len(sentences), k + radius + 1) - 1][1]
+    inside = _around(k, len(sentences), radius)
+    return sentences[inside.start][0], sentences[inside.stop - 1][1]
 
 
 def _window_examples(it: Item, touched: set[int], rng: random.Random) -> list[Example]:
@@ -245,6 +246,7 @@ def _window_examples(it: Item, touched: set[int], rng: random.Random) -> list[Ex
 
 
 def _around(k: int, n: int, radius: int = 1) -> range:
+    """Positions of sentence ``k`` and its neighbours among ``n`` sentences."""
     return range(max(0, k - radius), min(n, k + radius + 1))
 
 
