@@ -342,6 +342,11 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
     show_default=True,
     help="Share of questions also read with three-sentence passages (answerability check).",
 )
+@click.option(
+    "--null-span",
+    is_flag=True,
+    help="Train the span head to point at [CLS] on negatives (a second answerability signal).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
     data: Path | None,
@@ -354,6 +359,7 @@ def train_reader_command(
     selqa_repeats: int,
     listwise: float,
     windows: float,
+    null_span: bool,
     resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
@@ -373,6 +379,7 @@ def train_reader_command(
             selqa_repeats=selqa_repeats,
             listwise=listwise,
             windows=windows,
+            null_span=null_span,
         )
         card = run_training(
             data or DEFAULT_DATA,

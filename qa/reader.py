@@ -3,10 +3,10 @@
 A cross-encoder trained here (`qa train-reader`, see `qa/reader_train.py`) from all-MiniLM-L6-v2
 reads the question and one candidate sentence together. One forward pass gives two heads: a
 logit that the sentence answers the question, and start/end logits over the sentence's tokens
-for the short answer inside it. The shipped model (`qa/models/reader/`) is an ONNX graph run
-by onnxruntime, one batched call per question; torch is never imported here. Its sha256 is
-checked against the model card when it is loaded: a damaged or missing file is one clear error,
-never a wrong answer.
+for the short answer inside it (and at [CLS], the span head's "no answer in this sentence").
+The shipped model (`qa/models/reader/`) is an ONNX graph run by onnxruntime, one batched call
+per question; torch is never imported here. Its sha256 is checked against the model card when
+it is loaded: a damaged or missing file is one clear error, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -74,6 +74,9 @@ class Reading:
     probability: float  # sigmoid(logit)
     span: tuple[int, int] | None  # the short answer's [start, end) in the sentence's text
     span_probability: float  # P(start) · P(end) of that span over the sentence's tokens
+    # the best start plus the best end logit over the sentence's tokens minus the start plus
+    # end logit at [CLS], the span head's "no answer here" (a model trained with --null-span)
+    null_margin: float
 
 
 def best_span(
@@ -186,6 +189,9 @@ class Reader:
         probs = _sigmoid(logits.astype(np.float64))
         out = []
         for k, e in enumerate(encodings):
-            span, p = best_span(start[k], end[k], sentence_tokens(e), e.offsets, e.word_ids)
-            out.append(Reading(float(logits[k]), float(probs[k]), span, p))
+            toks = sentence_tokens(e)
+            span, p = best_span(start[k], end[k], toks, e.offsets, e.word_ids)
+            best = start[k][toks].max() + end[k][toks].max() if toks else start[k][0] + end[k][0]
+            margin = float(best - start[k][0] - end[k][0])
+            out.append(Reading(float(logits[k]), float(probs[k]), span, p, margin))
         return out

@@ -88,6 +88,7 @@ def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, feed)
     inside = feed["token_type_ids"] == 1
+    inside[:, 0] = True  # [CLS]: the "no answer" span of a model trained with one
     diff = max(
         float(np.abs(got[0] - reference[0]).max()),
         float(np.abs(got[1][inside] - reference[1][inside]).max()),
@@ -106,7 +107,9 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
     sentence of its paragraph. top1: the best sentence holds the answer (answerable questions);
     auc: the best sentence's probability separates answerable from unanswerable questions;
     span_em/f1: the short answer in the best sentence, when that sentence is right;
-    window_auc: as auc, read from the three-sentence passage around the best sentence."""
+    window_auc: as auc, read from the three-sentence passage around the best sentence;
+    null_auc: as auc, from the span head: the highest ``null_margin`` over the paragraph's
+    sentences (meaningful for a model trained with --null-span)."""
     from qa.metrics import auc, short_scores
 
     figures: dict[str, Any] = {}
@@ -118,6 +121,8 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
         top, best_pos, best_neg, ems, f1s = [], [], [], [], []
         win_pos: list[float] = []
         win_neg: list[float] = []
+        null_pos: list[float] = []
+        null_neg: list[float] = []
         for it in group:
             texts = [it.context[a:b] for a, b in it.sentences]
             readings = reader.read(it.question, texts)
@@ -126,6 +131,8 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
             w0, w1 = window(it.sentences, k)
             around = reader.read(it.question, [it.context[w0:w1]])[0].probability
             (win_pos if it.answerable else win_neg).append(around)
+            margin = max(r.null_margin for r in readings)
+            (null_pos if it.answerable else null_neg).append(margin)
             if not it.answerable:
                 best_neg.append(best)
                 continue
@@ -145,6 +152,7 @@ def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dic
             "top1": round(float(np.mean(top)), 4) if top else None,
             "auc": _round(auc(best_pos, best_neg)),
             "window_auc": _round(auc(win_pos, win_neg)),
+            "null_auc": _round(auc(null_pos, null_neg)),
             "span_em": round(float(np.mean(ems)), 4) if ems else None,
             "span_f1": round(float(np.mean(f1s)), 4) if f1s else None,
         }

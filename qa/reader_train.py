@@ -62,6 +62,9 @@ class TrainSettings:
     # share of the questions also read with three-sentence passages around a sentence (the
     # answerability check around the chosen sentence)
     windows: float = 0.0
+    # the span head also learns "no answer here": the [CLS] position is the target span of a
+    # negative pair, so (best span's score − [CLS]'s) is a second answerability signal
+    null_span: bool = False
     checkpoint_minutes: float = 5.0
     # continue from an earlier run's weights (its checkpoint file) with a fresh schedule and
     # freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
@@ -81,9 +84,9 @@ class Encoded:
     group: str = ""  # the question: with the listwise loss its pairs share a batch
 
 
-def encode_examples(tok: Any, batch: Sequence[Example]) -> list[Encoded]:
+def encode_examples(tok: Any, batch: Sequence[Example], null: bool = False) -> list[Encoded]:
     """Tokenise pairs exactly as the Reader does and turn character spans into token spans
-    (dropped when truncation cut the answer)."""
+    (dropped when truncation cut the answer); with ``null`` a negative's span is [CLS] (0)."""
     encodings = tok.encode_batch([(e.question, e.sentence) for e in batch])
     out = []
     for ex, enc in zip(batch, encodings, strict=True):
@@ -94,6 +97,8 @@ def encode_examples(tok: Any, batch: Sequence[Example]) -> list[Encoded]:
             inside = [t for t in toks if enc.offsets[t][1] > a0 and enc.offsets[t][0] < a1]
             if inside and enc.offsets[inside[-1]][1] >= a1:
                 start, end = inside[0], inside[-1]
+        elif null and not ex.label:
+            start = end = 0
         out.append(Encoded(list(enc.ids), list(enc.type_ids), ex.label, start, end, ex.qid))
     return out
 
@@ -141,7 +146,7 @@ def question_batches(
 # ---------------------------------------------------------------- the model
 
 
-def _network() -> Any:
+def _network(null: bool = False) -> Any:
     import torch
     from transformers import AutoModel
 
@@ -163,6 +168,8 @@ def _network() -> Any:
             span = self.span(h)
             # positions outside the sentence can never start or end an answer
             outside = (token_type_ids == 0) | (attention_mask == 0)
+            if null:  # … except [CLS], the "no answer here" span
+                outside[:, 0] = False
             start = span[..., 0].masked_fill(outside, -1e4)
             end = span[..., 1].masked_fill(outside, -1e4)
             return logit, start, end
@@ -257,11 +264,11 @@ def train(
         f"{len(pairs)} training pairs ({sum(p.label for p in pairs)} positive)"
     )
     tok = tokenizer(model_dir())
-    encoded = encode_examples(tok, pairs)
+    encoded = encode_examples(tok, pairs, settings.null_span)
     rng = random.Random(settings.seed)
     plan = (question_batches if settings.listwise else batches)(encoded, settings.batch_size, rng)
 
-    net = _network()
+    net = _network(settings.null_span)
     earlier_stages: list[dict[str, Any]] = []
     if settings.init:
         earlier_stages = _load_init(net, Path(settings.init))
@@ -437,7 +444,8 @@ def _card(
         "inputs": "[CLS] question [SEP] sentence [SEP], at most 128 tokens",
         "outputs": {
             "logit": "answers-the-question logit (sigmoid: probability)",
-            "start": "short-answer start logits per token",
+            "start": "short-answer start logits per token"
+            + ("; at [CLS]: no answer in this sentence" if settings.null_span else ""),
             "end": "short-answer end logits per token",
         },
         "training": {

@@ -267,6 +267,34 @@ def test_question_batches_keep_each_question_whole(tiny_data: Path) -> None:
             assert where.setdefault(e.group, n) == n
 
 
+def test_a_null_span_points_negatives_at_cls_and_leaves_answers_alone(tiny_data: Path) -> None:
+    import torch
+
+    from qa.embedding import model_dir
+    from qa.reader import tokenizer
+    from qa.reader_train import _network, encode_examples
+
+    items = load_items(tiny_data)
+    pairs = examples([i for i in items if i.article not in held_out(items)], 1, 3, 1)
+    tok = tokenizer(model_dir())
+    plain, null = encode_examples(tok, pairs), encode_examples(tok, pairs, null=True)
+    for a, b in zip(plain, null, strict=True):
+        if a.label:
+            assert (b.start, b.end) == (a.start, a.end)
+        else:
+            assert (a.start, a.end) == (-1, -1) and (b.start, b.end) == (0, 0)
+    assert any(a.label and a.start > 0 for a in plain)
+
+    torch.manual_seed(0)
+    ids = torch.tensor([[101, 2040, 102, 2009, 102]])
+    types, mask = torch.tensor([[0, 0, 0, 1, 1]]), torch.ones(1, 5, dtype=torch.long)
+    with torch.no_grad():
+        _, start, _ = _network(null=True).eval()(ids, mask, types)
+        _, closed, _ = _network().eval()(ids, mask, types)
+    assert float(start[0, 0]) > -1e3 and float(start[0, 1]) == -1e4  # [CLS] open, question not
+    assert float(closed[0, 0]) == -1e4
+
+
 def test_the_listwise_loss_prefers_the_answer_and_no_answer_where_there_is_none() -> None:
     import torch
 
