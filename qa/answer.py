@@ -9,9 +9,10 @@ Three steps per question:
    passage's rank; the question-side ones in `qa.features`); a linear score keeps the best
    ``pool`` of them.
 2. *Read.* The reading model (`qa.reader`) reads the question with each pooled sentence in one
-   batched call: the probability that the sentence answers, and the short-answer span inside it.
-3. *Decide.* The sentence with the best combined score (reader logit and preselection score) is
-   the answer; a logistic confidence model over the reader's view of the best sentence and its
+   batched call: the probability that the sentence answers, the short-answer span inside it,
+   and how far that span's score clears the span head's "no answer here".
+3. *Decide.* The sentence with the best combined score (reader logit, null margin and
+   preselection score) is the answer; a logistic confidence model over the reader's view of the best sentence and its
    rivals decides whether to answer at all; the short answer is kept when its span probability
    clears its own threshold.
 
@@ -59,6 +60,7 @@ SHORT_WORDS = 8
 FINAL_FEATURES = (  # for the pooled sentences, once read: which one answers
     "reader",  # the reading model's logit that the sentence answers
     "preselect",  # the preselection score minus the pool's best
+    "null",  # the span head's best span against its "no answer here" ([CLS]) span
 )
 CONFIDENCE_FEATURES = (  # of the best sentence: is it right at all?
     "reader",  # its reader logit
@@ -72,8 +74,15 @@ CONFIDENCE_FEATURES = (  # of the best sentence: is it right at all?
     "type_miss",
     "typed",  # the question asks for a kind of thing at all
     "doc_missing",
+    "null",
+    "null_pool",  # the pool's highest "null"
 )
 MARGIN_CAP = 5.0
+
+
+def null_feature(r: Reading) -> float:
+    """The span head's best span against its "no answer here", capped and scaled."""
+    return float(np.clip(r.null_margin / 10.0, -2.0, 2.0))
 
 
 class ReaderModel(Protocol):
@@ -102,8 +111,8 @@ class ComposerSettings:
         -1.0,
         -1.0,
     )
-    final_weights: tuple[float, ...] = (1.0, 0.0)  # over FINAL_FEATURES
-    confidence_weights: tuple[float, ...] = (1.0,) + (0.0,) * 10
+    final_weights: tuple[float, ...] = (1.0, 0.0, 0.0)  # over FINAL_FEATURES
+    confidence_weights: tuple[float, ...] = (1.0,) + (0.0,) * 12
     confidence_bias: float = 0.0
     threshold: float = 0.5  # abstain when the confidence is below this
     span_threshold: float = 0.3  # no short answer below this span probability
@@ -241,7 +250,7 @@ class Composer:
         w = np.asarray(s.final_weights)
         out = []
         for c, r in zip(pool, readings, strict=True):
-            final = (r.logit, c.preselect - top)
+            final = (r.logit, c.preselect - top, null_feature(r))
             out.append(replace(c, reading=r, final=final, score=float(np.dot(w, final))))
         out.sort(key=lambda c: (-c.score, c.passage.id, c.index))
         return out
@@ -295,6 +304,8 @@ class Composer:
                 "margin": min(best.score - runner_up, MARGIN_CAP) / MARGIN_CAP,
                 "unknown_names": len(unknown) / len(names) if names else 0.0,
                 "typed": float(question_type(question) is not None),
+                "null": null_feature(best.reading),
+                "null_pool": max(null_feature(c.reading) for c in cands if c.reading),
             }
         )
         return [named[n] for n in CONFIDENCE_FEATURES]
