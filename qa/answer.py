@@ -12,9 +12,9 @@ Three steps per question:
    batched call: the probability that the sentence answers, the short-answer span inside it,
    and how far that span's score clears the span head's "no answer here".
 3. *Decide.* The sentence with the best combined score (reader logit, null margin and
-   preselection score) is the answer; a logistic confidence model over the reader's view of the best sentence and its
-   rivals decides whether to answer at all; the short answer is kept when its span probability
-   clears its own threshold.
+   preselection score) is the answer; a logistic confidence model over the reader's view of the
+   best sentence and its rivals decides whether to answer at all; the short answer is kept when
+   its span probability clears its own threshold.
 
 All weights and thresholds are fitted by `qa tune` on the dev splits, never on a reported split.
 """
