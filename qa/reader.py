@@ -191,7 +191,7 @@ class Reader:
         for k, e in enumerate(encodings):
             toks = sentence_tokens(e)
             span, p = best_span(start[k], end[k], toks, e.offsets, e.word_ids)
-            best = start[k][toks].max() + end[k][toks].max() if toks else start[k][0] + end[k][0]
-            margin = float(best - start[k][0] - end[k][0])
+            null = start[k][0] + end[k][0]
+            margin = float(start[k][toks].max() + end[k][toks].max() - null) if toks else 0.0
             out.append(Reading(float(logits[k]), float(probs[k]), span, p, margin))
         return out
