@@ -347,6 +347,13 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
     is_flag=True,
     help="Train the span head to point at [CLS] on negatives (a second answerability signal).",
 )
+@click.option(
+    "--erased",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.0,
+    show_default=True,
+    help="Share of answerable questions also read with their answer erased (a negative).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
     data: Path | None,
@@ -360,6 +367,7 @@ def train_reader_command(
     listwise: float,
     windows: float,
     null_span: bool,
+    erased: float,
     resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
@@ -380,6 +388,7 @@ def train_reader_command(
             listwise=listwise,
             windows=windows,
             null_span=null_span,
+            erased=erased,
         )
         card = run_training(
             data or DEFAULT_DATA,

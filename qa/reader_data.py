@@ -9,7 +9,11 @@ service cuts them. For a question:
 * the other sentences of its paragraph are negatives;
 * the sentences of other paragraphs of the same article that BM25 ranks highest for the question
   are hard negatives (what retrieval will put in front of the reader);
-* every sentence of an unanswerable question's paragraph is a negative.
+* every sentence of an unanswerable question's paragraph is a negative;
+* optionally (``erased``), counterfactual pairs: the answering sentence with its answer replaced
+  by a placeholder of the asked kind ("someone", "several"…) is a negative — every name of the
+  question still there, the asked fact gone — and the same sentence with other words replaced
+  by the same placeholder stays a positive, so the placeholder itself tells nothing.
 
 Articles, not questions, are held out (``held_out``), so the reader's test never shares a
 paragraph or an article with its training data.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +33,7 @@ from typing import Any
 
 from qa.corpus import split_sentences
 from qa.errors import QAError
+from qa.features import question_type
 from qa.text import normalize, terms
 from qa.types import Paragraph
 
@@ -245,6 +251,47 @@ def _window_examples(it: Item, touched: set[int], rng: random.Random) -> list[Ex
     return out
 
 
+# The placeholder an erased answer becomes, by the kind of thing the question asks for.
+PLACEHOLDERS = {
+    "number": "several",
+    "date": "at one point",
+    "entity": "someone",
+    "place": "somewhere",
+    None: "something",
+}
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+
+
+def _erased_pair(it: Item, k: int, span: tuple[int, int], rng: random.Random) -> list[Example]:
+    """The answering sentence ``k`` with its answer ``span`` replaced by a placeholder (label 0),
+    and with as many other words, none of them the question's, replaced by the same placeholder
+    (label 1, the answer's span moved accordingly)."""
+    s0, s1 = it.sentences[k]
+    text = it.context[s0:s1]
+    a0, a1 = span
+    fill = PLACEHOLDERS[question_type(it.question)]
+    gone = text[:a0] + fill + text[a1:]
+    if normalize(text[a0:a1]) in normalize(gone):
+        return []  # the answer is said twice: erasing one leaves it there
+    out = [Example(it.question, gone, 0, (-1, -1), it.article, it.qid)]
+    asked = set(terms(it.question))
+    n = min(3, len(_WORD.findall(text[a0:a1])) or 1)
+    spans = [m.span() for m in _WORD.finditer(text)]
+    starts = [
+        i
+        for i in range(len(spans) - n + 1)
+        if (spans[i + n - 1][1] <= a0 or spans[i][0] >= a1)
+        and not asked & set(terms(text[spans[i][0] : spans[i + n - 1][1]]))
+    ]
+    if starts:
+        i = rng.choice(starts)
+        w0, w1 = spans[i][0], spans[i + n - 1][1]
+        kept = text[:w0] + fill + text[w1:]
+        shift = len(fill) - (w1 - w0) if w1 <= a0 else 0
+        out.append(Example(it.question, kept, 1, (a0 + shift, a1 + shift), it.article, it.qid))
+    return out
+
+
 def _around(k: int, n: int, radius: int = 1) -> range:
     """Positions of sentence ``k`` and its neighbours among ``n`` sentences."""
     return range(max(0, k - radius), min(n, k + radius + 1))
@@ -289,13 +336,15 @@ def examples(
     hard_negatives: int = 2,
     selqa_repeats: int = 1,
     windows: float = 0.0,
+    erased: float = 0.0,
 ) -> list[Example]:
     """Training pairs: per question its answering sentence, up to ``paragraph_negatives`` other
     sentences of its paragraph (every sentence, for an unanswerable question) and
     ``hard_negatives`` high-BM25 sentences from the article's other paragraphs. SelQA's
     questions (half of them paraphrased) come ``selqa_repeats`` times, each time with freshly
     drawn negatives. A share ``windows`` of the questions also come with passages of three
-    sentences (see ``_window_examples``). Shuffled."""
+    sentences (see ``_window_examples``); a share ``erased`` of the answerable SQuAD questions
+    also come with an answer-erased pair (see ``_erased_pair``). Shuffled."""
     rng = random.Random(seed)
     by_article: dict[str, dict[int, Item]] = defaultdict(dict)
     for it in items:
@@ -315,6 +364,8 @@ def examples(
                 continue  # the answer straddles a sentence cut: no clean positive
             k, span = found
             out.append(Example(it.question, text[k], 1, span, it.article, it.qid))
+            if erased and rng.random() < erased:
+                out.extend(_erased_pair(it, k, span, rng))
         if windows and rng.random() < windows:
             out.extend(_window_examples(it, touched, rng))
         negs = [k for k in range(len(text)) if k not in touched]

@@ -65,6 +65,9 @@ class TrainSettings:
     # the span head also learns "no answer here": the [CLS] position is the target span of a
     # negative pair, so (best span's score − [CLS]'s) is a second answerability signal
     null_span: bool = False
+    # share of the answerable questions also read with their answer erased (a negative: the
+    # question's names all there, the asked fact gone) beside a control with other words erased
+    erased: float = 0.0
     checkpoint_minutes: float = 5.0
     # continue from an earlier run's weights (its checkpoint file) with a fresh schedule and
     # freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
@@ -258,6 +261,7 @@ def train(
         settings.hard_negatives,
         settings.selqa_repeats,
         settings.windows,
+        settings.erased,
     )[: settings.max_pairs]
     progress(
         f"{len(items)} questions, {len(held)} held-out articles; "

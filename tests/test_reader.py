@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from qa.errors import ModelError
 from qa.reader import READER_DIR, Reader, best_span
-from qa.reader_data import examples, held_out, load_items, window
+from qa.reader_data import PLACEHOLDERS, examples, held_out, load_items, window
 from qa.reader_export import verify_card
 from qa.reader_train import TrainSettings
 from qa.store import sha256_file
@@ -162,6 +162,30 @@ def test_window_examples_hold_the_answer_or_none_of_it(tiny_data: Path) -> None:
             assert asked not in p.sentence
     assert any(p.label == 1 for p in passages) and any(p.label == 0 for p in passages)
     assert any(p.question.startswith("Who designed the flag") for p in passages)
+
+
+def test_erased_pairs_drop_the_answer_and_keep_a_control_that_still_answers(
+    tiny_data: Path,
+) -> None:
+    items = load_items(tiny_data)
+    train = [i for i in items if i.article not in held_out(items)]
+    plain = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
+    both = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, erased=1.0)
+    sentences = {p.sentence for p in plain}
+    made = [p for p in both if p.sentence not in sentences]
+    assert made and len(both) == len(plain) + len(made)
+    answers = {"mayor": "Mara Quill", "bridge": "Tomas Reed", "hold its fair": "every spring"}
+    fills = set(PLACEHOLDERS.values())
+    for p in made:
+        asked = next(a for k, a in answers.items() if k in p.question)
+        assert any(f in p.sentence for f in fills)
+        if p.label == 0:  # the answer is gone, every name of the question is still there
+            assert asked not in p.sentence
+        else:  # the control keeps the answer, and its span still points at it
+            assert p.sentence[p.span[0] : p.span[1]].startswith(asked)
+    assert {p.label for p in made} == {0, 1}
+    assert any("someone" in p.sentence for p in made if p.question.startswith("Who"))
+    assert not any(p.question.startswith("Who designed the flag") for p in made)
 
 
 def test_best_span_respects_order_and_the_sentence_tokens() -> None:
