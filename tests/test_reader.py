@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from qa.errors import ModelError
 from qa.reader import READER_DIR, Reader, best_span
-from qa.reader_data import PLACEHOLDERS, examples, held_out, load_items, window
+from qa.reader_data import PLACEHOLDERS, Example, examples, held_out, load_items, window
 from qa.reader_export import verify_card
 from qa.reader_train import TrainSettings
 from qa.store import sha256_file
@@ -145,17 +145,25 @@ def test_window_is_a_sentence_with_its_neighbours_inside_the_paragraph() -> None
     assert window(spans, 2, radius=0) == (11, 20)
 
 
-def test_window_examples_hold_the_answer_or_none_of_it(tiny_data: Path) -> None:
+ANSWERS = {"mayor": "Mara Quill", "bridge": "Tomas Reed", "hold its fair": "every spring"}
+
+
+def _added_pairs(tiny_data: Path, **option: float) -> list[Example]:
+    """The training pairs an option adds (it adds pairs, never changes the others)."""
     items = load_items(tiny_data)
     train = [i for i in items if i.article not in held_out(items)]
     plain = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
-    both = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, windows=1.0)
+    more = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, **option)
     sentences = {p.sentence for p in plain}
-    passages = [p for p in both if p.sentence not in sentences]
-    assert passages and len(both) == len(plain) + len(passages)
-    answers = {"mayor": "Mara Quill", "bridge": "Tomas Reed", "hold its fair": "every spring"}
+    added = [p for p in more if p.sentence not in sentences]
+    assert added and len(more) == len(plain) + len(added)
+    return added
+
+
+def test_window_examples_hold_the_answer_or_none_of_it(tiny_data: Path) -> None:
+    passages = _added_pairs(tiny_data, windows=1.0)
     for p in passages:
-        asked = next((a for k, a in answers.items() if k in p.question), None)
+        asked = next((a for k, a in ANSWERS.items() if k in p.question), None)
         if p.label == 1 and p.span[0] >= 0:  # the span is the answer inside the passage
             assert asked and p.sentence[p.span[0] : p.span[1]].startswith(asked)
         elif p.label == 0 and asked:  # a negative passage holds no answer
@@ -167,17 +175,10 @@ def test_window_examples_hold_the_answer_or_none_of_it(tiny_data: Path) -> None:
 def test_erased_pairs_drop_the_answer_and_keep_a_control_that_still_answers(
     tiny_data: Path,
 ) -> None:
-    items = load_items(tiny_data)
-    train = [i for i in items if i.article not in held_out(items)]
-    plain = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
-    both = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, erased=1.0)
-    sentences = {p.sentence for p in plain}
-    made = [p for p in both if p.sentence not in sentences]
-    assert made and len(both) == len(plain) + len(made)
-    answers = {"mayor": "Mara Quill", "bridge": "Tomas Reed", "hold its fair": "every spring"}
+    made = _added_pairs(tiny_data, erased=1.0)
     fills = set(PLACEHOLDERS.values())
     for p in made:
-        asked = next(a for k, a in answers.items() if k in p.question)
+        asked = next(a for k, a in ANSWERS.items() if k in p.question)
         assert any(f in p.sentence for f in fills)
         if p.label == 0:  # the answer is gone, every name of the question is still there
             assert asked not in p.sentence
