@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import takewhile
 
-from qa.text import STOPWORDS
+from qa.text import STOPWORDS, WORD
 
 QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 AUXILIARIES = frozenset(
@@ -42,7 +42,6 @@ _POSSESSIVES = frozenset("its their his".split())
 _DEMONSTRATIVES = frozenset("this that these those".split())
 _FILLERS = frozenset("else exactly again please more really then".split())
 
-_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 _LEAD = re.compile(r"^(?:(?:and|but|so|also|then|okay|ok|well|now)\b[\s,;:]*)+", re.IGNORECASE)
 _ABOUT = re.compile(r"^(?:(?:what|how)\s+about|what\s+of)\s+(?P<x>.*?)[\s?.!]*$", re.IGNORECASE)
 _END = re.compile(r"[\s?.!]*$")
@@ -78,7 +77,7 @@ class _Token:
 
 
 def _tokens(text: str) -> list[_Token]:
-    return [_Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [_Token(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
 
 
 def _content(tokens: Sequence[_Token]) -> set[str]:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
-from qa.text import normalize, terms
+from qa.text import WORD, normalize, terms
 
 # ---------------------------------------------------------------- answer types
 
@@ -25,7 +25,6 @@ _NUMBER_WORDS = frozenset(
     several""".split()
 )
 _YEAR = re.compile(r"1[5-9]\d\d|20\d\d")
-_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _TYPES = (
     (
         "number",
@@ -100,7 +99,7 @@ def question_names(question: str) -> set[str]:
     sentence's first word."""
     text = question.strip()
     found: set[str] = set()
-    for m in _TOKEN.finditer(text):
+    for m in WORD.finditer(text):
         before = text[: m.start()].rstrip()
         if not before or before.endswith((".", "!", "?")):
             continue

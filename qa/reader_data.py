@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from typing import Any
 from qa.corpus import split_sentences
 from qa.errors import QAError
 from qa.features import question_type
-from qa.text import normalize, terms
+from qa.text import WORD, normalize, terms
 from qa.types import Paragraph
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "qa-train"
@@ -259,7 +258,6 @@ PLACEHOLDERS = {
     "place": "somewhere",
     None: "something",
 }
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 
 def _erased_pair(it: Item, k: int, span: tuple[int, int], rng: random.Random) -> list[Example]:
@@ -275,8 +273,8 @@ def _erased_pair(it: Item, k: int, span: tuple[int, int], rng: random.Random) ->
         return []  # the answer is said twice: erasing one leaves it there
     out = [Example(it.question, gone, 0, (-1, -1), it.article, it.qid)]
     asked = set(terms(it.question))
-    n = min(3, len(_WORD.findall(text[a0:a1])) or 1)
-    spans = [m.span() for m in _WORD.finditer(text)]
+    n = min(3, len(WORD.findall(text[a0:a1])) or 1)
+    spans = [m.span() for m in WORD.finditer(text)]
     starts = [
         i
         for i in range(len(spans) - n + 1)

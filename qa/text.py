@@ -31,7 +31,9 @@ _QUOTES = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+# A word, in verbatim or normalised text: letters and digits, inner apostrophes (straight or
+# curly) and hyphens kept.
+WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 
 # A compact English stop-word list (function words only; no corpus vocabulary).
 STOPWORDS = frozenset(
@@ -59,7 +61,7 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def words(text: str) -> list[str]:
     """Normalised word tokens (letters and digits; inner apostrophes and hyphens kept)."""
-    return _WORD.findall(normalize(text))
+    return WORD.findall(normalize(text))
 
 
 def terms(text: str) -> list[str]:
