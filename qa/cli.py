@@ -317,9 +317,10 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
 @click.option("--lr", type=float, default=4e-5, show_default=True, help="Peak learning rate.")
 @click.option(
     "--init",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Start from an earlier run's checkpoint (a further epoch, fresh negatives).",
+    help="Start from an earlier run's checkpoint, or a published model folder such as "
+    "qa/models/reader (its int8 weights, dequantised): a further epoch, fresh negatives.",
 )
 @click.option(
     "--selqa-repeats",
@@ -354,6 +355,13 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
     show_default=True,
     help="Share of answerable questions also read with their answer erased (a negative).",
 )
+@click.option(
+    "--unanswerable-repeats",
+    type=click.IntRange(1, 10),
+    default=1,
+    show_default=True,
+    help="Show SQuAD 2.0's unanswerable questions this many times.",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
     data: Path | None,
@@ -368,6 +376,7 @@ def train_reader_command(
     windows: float,
     null_span: bool,
     erased: float,
+    unanswerable_repeats: int,
     resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
@@ -389,6 +398,7 @@ def train_reader_command(
             windows=windows,
             null_span=null_span,
             erased=erased,
+            unanswerable_repeats=unanswerable_repeats,
         )
         card = run_training(
             data or DEFAULT_DATA,

@@ -335,6 +335,7 @@ def examples(
     selqa_repeats: int = 1,
     windows: float = 0.0,
     erased: float = 0.0,
+    unanswerable_repeats: int = 1,
 ) -> list[Example]:
     """Training pairs: per question its answering sentence, up to ``paragraph_negatives`` other
     sentences of its paragraph (every sentence, for an unanswerable question) and
@@ -342,7 +343,11 @@ def examples(
     questions (half of them paraphrased) come ``selqa_repeats`` times, each time with freshly
     drawn negatives. A share ``windows`` of the questions also come with passages of three
     sentences (see ``_window_examples``); a share ``erased`` of the answerable SQuAD questions
-    also come with an answer-erased pair (see ``_erased_pair``). Shuffled."""
+    also come with an answer-erased pair (see ``_erased_pair``). SQuAD 2.0's unanswerable
+    questions (written against their paragraph to look answerable) come ``unanswerable_repeats``
+    times, the repeats after all the other questions. Shuffled."""
+    unanswerable = [it for it in items if it.dataset == "squad2" and not it.answerable]
+    items = [*items, *unanswerable * (unanswerable_repeats - 1)]
     rng = random.Random(seed)
     by_article: dict[str, dict[int, Item]] = defaultdict(dict)
     for it in items:

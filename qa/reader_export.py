@@ -1,6 +1,7 @@
 """The reading model's artefacts: ONNX export checked against torch, onnxruntime's transformer
-optimiser and per-channel int8 quantisation; the reader's figures on its held-out articles; the
-check of a shipped model card against its files.
+optimiser and per-channel int8 quantisation; the way back (a published model's int8 weights,
+dequantised, into the torch network, so training can continue from a shipped model); the
+reader's figures on its held-out articles; the check of a shipped model card against its files.
 
 Used by `qa train-reader` (``qa.reader_train``); torch is imported inside ``export`` only.
 """
@@ -99,6 +100,63 @@ def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np
     return diff
 
 
+def import_weights(net: Any, folder: Path) -> None:
+    """Load a published model's weights into ``net`` (the network ``export`` was given): its int8
+    model.onnx dequantised (``(q - zero_point) * scale``, the values int8 inference multiplies
+    with), the fused attention's query/key/value matrices split apart again. The graph is read by
+    its structure, not by the exporter's generated names: the n-th attention node is layer n; the
+    dense matrices come per layer in the order attention output, intermediate, output, then the
+    two heads (told apart by their width). ModelError when the graph does not fit the network."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(folder / MODEL_FILE)).graph
+    init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+
+    def value(name: str) -> np.ndarray:
+        stored: np.ndarray = init[name]
+        if not name.endswith("_quantized"):
+            return stored
+        base = name.removesuffix("_quantized")
+        zero = init[f"{base}_zero_point"].astype(np.float32)
+        weights: np.ndarray = (stored.astype(np.float32) - zero) * init[f"{base}_scale"]
+        return weights
+
+    state: dict[str, np.ndarray] = {
+        n: a for n, a in init.items() if n.startswith(("encoder.", "answers.", "span."))
+    }
+    for name in [n for n in state if n.endswith("_quantized")]:
+        state[name.removesuffix("_quantized")] = value(name)
+    attention = [n for n in graph.node if n.op_type == "QAttention"]
+    for i, node in enumerate(attention):
+        weight, bias = value(node.input[1]), init[node.input[2]]
+        width = weight.shape[1] // 3
+        for j, part in enumerate(("query", "key", "value")):
+            prefix = f"encoder.encoder.layer.{i}.attention.self.{part}"
+            state[f"{prefix}.weight"] = weight[:, j * width : (j + 1) * width].T
+            state[f"{prefix}.bias"] = bias[j * width : (j + 1) * width]
+    dense = [value(n.input[1]) for n in graph.node if n.op_type == "MatMulInteger"]
+    per_layer = ("attention.output.dense", "intermediate.dense", "output.dense")
+    names = [f"encoder.encoder.layer.{i}.{m}" for i in range(len(attention)) for m in per_layer]
+    heads = {w.shape[1]: w for w in dense[len(names) :]}
+    if len(dense) != len(names) + 2 or set(heads) != {1, 2}:
+        raise ModelError(f"{folder / MODEL_FILE} is not a reader graph this network can take")
+    for name, weight in [
+        *zip(names, dense[: len(names)], strict=True),
+        ("answers", heads[1]),
+        ("span", heads[2]),
+    ]:
+        state[f"{name}.weight"] = weight.T
+    wanted = net.state_dict()
+    tensors = {n: torch.tensor(a) for n, a in state.items() if n in wanted}
+    missing = [n for n in wanted if n not in tensors and not n.startswith("encoder.pooler.")]
+    wrong = [n for n, t in tensors.items() if t.shape != wanted[n].shape]
+    if missing or wrong:
+        raise ModelError(f"{folder / MODEL_FILE} lacks or misshapes {(missing + wrong)[:3]}")
+    net.load_state_dict(tensors, strict=False)
+
+
 # ---------------------------------------------------------------- held-out figures
 
 
@@ -165,8 +223,12 @@ def _round(x: float | None) -> float | None:
 
 def verify_card(folder: Path) -> dict[str, Any]:
     """The card of a shipped model, checked against its files."""
-    card: dict[str, Any] = json.loads((folder / CARD_FILE).read_text())
-    for name, digest in card["files"].items():
-        if sha256_file(folder / name) != digest:
+    try:
+        card: dict[str, Any] = json.loads((folder / CARD_FILE).read_text())
+        files = dict(card["files"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{folder / CARD_FILE} is not a readable model card ({exc})") from exc
+    for name, digest in files.items():
+        if not (folder / name).is_file() or sha256_file(folder / name) != digest:
             raise ModelError(f"{folder / name} does not match its model card")
     return card

@@ -37,7 +37,7 @@ from qa.reader import (
     tokenizer,
 )
 from qa.reader_data import Example, checksums, examples, held_out, load_items
-from qa.reader_export import evaluate, export
+from qa.reader_export import evaluate, export, import_weights, verify_card
 from qa.store import sha256_file
 
 log = logging.getLogger("qa")
@@ -68,6 +68,9 @@ class TrainSettings:
     # share of the answerable questions also read with their answer erased (a negative: the
     # question's names all there, the asked fact gone) beside a control with other words erased
     erased: float = 0.0
+    # SQuAD 2.0's unanswerable questions seen this many times (beside erased pairs, so the
+    # adversarial kind of "not answered here" is not diluted)
+    unanswerable_repeats: int = 1
     checkpoint_minutes: float = 5.0
     # continue from an earlier run's weights (its checkpoint file) with a fresh schedule and
     # freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
@@ -262,6 +265,7 @@ def train(
         settings.selqa_repeats,
         settings.windows,
         settings.erased,
+        settings.unanswerable_repeats,
     )[: settings.max_pairs]
     progress(
         f"{len(items)} questions, {len(held)} held-out articles; "
@@ -400,12 +404,15 @@ def _save_checkpoint(
 
 
 def _load_init(net: Any, path: Path) -> list[dict[str, Any]]:
-    """Load an earlier run's weights from its checkpoint (``.NAME.checkpoint.pt``); return the
-    training records of the stages that produced them (the checkpoint's own, or, for a checkpoint
-    written before they were recorded, the training section of the card that run published in
-    ``NAME/`` beside it)."""
+    """Load earlier weights: a run's checkpoint (``.NAME.checkpoint.pt``) or a published model
+    folder (its int8 weights, dequantised: ``import_weights``). Return the training records of
+    the stages that produced them (the checkpoint's own, or, for a checkpoint written before they
+    were recorded, the training section of the card that run published in ``NAME/`` beside it;
+    for a folder, its card's)."""
     import torch
 
+    if path.is_dir():
+        return _load_published(net, path)
     if not path.is_file():
         raise ModelError(f"--init checkpoint {path} does not exist")
     state = torch.load(path, weights_only=False)
@@ -420,6 +427,21 @@ def _load_init(net: Any, path: Path) -> list[dict[str, Any]]:
     card = path.parent / path.name.removeprefix(".").removesuffix(".checkpoint.pt") / CARD_FILE
     if not stages and card.is_file():
         record["card_training"] = json.loads(card.read_text()).get("training")
+    return [*stages, record]
+
+
+def _load_published(net: Any, folder: Path) -> list[dict[str, Any]]:
+    published = verify_card(folder)
+    import_weights(net, folder)
+    training = dict(published.get("training") or {})
+    stages = list(training.pop("earlier_stages", []))
+    record = {
+        "model": MODEL_FILE,
+        "sha256": published["files"][MODEL_FILE],
+        "steps": training.get("steps"),
+        "minutes": training.get("minutes"),
+        "card_training": training,
+    }
     return [*stages, record]
 
 

@@ -137,6 +137,23 @@ def test_selqa_repeats_repeat_only_selqa_questions(tiny_data: Path) -> None:
     assert count(thrice, False) == count(once, False)
 
 
+def test_unanswerable_repeats_repeat_only_squad2s_unanswerable_questions(tiny_data: Path) -> None:
+    train = load_items(tiny_data)  # all of it: the tiny set holds out every SQuAD 2.0 article
+    once = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1)
+    twice = examples(train, seed=1, paragraph_negatives=3, hard_negatives=1, unanswerable_repeats=2)
+    asked = {i.qid for i in train if i.dataset == "squad2" and not i.answerable}
+    # SQuAD 1.1's and the extra file's unanswerable questions (invented here) stay single
+    assert any(not i.answerable for i in train if i.qid not in asked)
+
+    def count(pairs: list[Example], repeated: bool) -> int:
+        return sum((p.qid in asked) == repeated for p in pairs)
+
+    assert count(once, True) > 0
+    assert count(twice, True) == 2 * count(once, True)
+    assert count(twice, False) == count(once, False)
+    assert all(p.label == 0 for p in twice if p.qid in asked)
+
+
 def test_window_is_a_sentence_with_its_neighbours_inside_the_paragraph() -> None:
     spans = ((0, 5), (6, 10), (11, 20))
     assert window(spans, 0) == (0, 10)
@@ -271,6 +288,44 @@ def test_a_few_training_steps_publish_a_model_with_its_card(
     with pytest.raises(ModelError, match="does not exist"):
         train(tiny_data, tmp_path / "none", replace(more, init=str(tmp_path / "nope.pt")))
     assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.slow
+def test_a_published_model_loads_back_exactly_to_continue_training(tmp_path: Path) -> None:
+    import onnxruntime as ort
+
+    from qa.embedding import model_dir
+    from qa.reader import batch_arrays, tokenizer
+    from qa.reader_export import export
+    from qa.reader_train import _load_init, _network
+
+    card = verify_card(READER_DIR)
+    net = _network(card["training"]["null_span"]).eval()
+    stages = _load_init(net, READER_DIR)  # its int8 weights, dequantised
+    assert len(stages) == len(card["training"]["earlier_stages"]) + 1
+    assert stages[-1]["sha256"] == card["files"]["model.onnx"]
+    assert stages[-1]["card_training"]["seed"] == card["training"]["seed"]
+    # exported again, those weights quantise back to the same int8 values: the same scores
+    export(net, tmp_path, tokenizer(model_dir()), model_dir())
+    feed = batch_arrays(
+        tokenizer(model_dir()).encode_batch(
+            [
+                ("Who built the mill?", "The mill on the north bank was built by Ada Brand."),
+                ("When did it close?", "It is 40 metres tall, the tallest in the county."),
+            ]
+        )
+    )
+    runs = [
+        ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"]).run(
+            None, feed
+        )
+        for folder in (READER_DIR, tmp_path)
+    ]
+    for shipped, again in zip(*runs, strict=True):
+        assert np.abs(shipped - again).max() < 1e-4
+    with pytest.raises(ModelError, match="card"):
+        (tmp_path / "card.json").write_text("{}")
+        _load_init(net, tmp_path)
 
 
 def test_question_batches_keep_each_question_whole(tiny_data: Path) -> None:
