@@ -3,7 +3,8 @@ optimiser and per-channel int8 quantisation; the way back (a published model's i
 dequantised, into the torch network, so training can continue from a shipped model); the
 reader's figures on its held-out articles; the check of a shipped model card against its files.
 
-Used by `qa train-reader` (``qa.reader_train``); torch is imported inside ``export`` only.
+Used by `qa train-reader` (``qa.reader_train``); torch is imported inside ``export`` and
+``import_weights`` only.
 """
 
 from __future__ import annotations

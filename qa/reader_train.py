@@ -72,8 +72,8 @@ class TrainSettings:
     # adversarial kind of "not answered here" is not diluted)
     unanswerable_repeats: int = 1
     checkpoint_minutes: float = 5.0
-    # continue from an earlier run's weights (its checkpoint file) with a fresh schedule and
-    # freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
+    # continue from earlier weights (a run's checkpoint file, or a published model folder) with a
+    # fresh schedule and freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
     init: str = ""
 
 
@@ -431,6 +431,7 @@ def _load_init(net: Any, path: Path) -> list[dict[str, Any]]:
 
 
 def _load_published(net: Any, folder: Path) -> list[dict[str, Any]]:
+    """A published model's weights (checked against its card) and its training records."""
     published = verify_card(folder)
     import_weights(net, folder)
     training = dict(published.get("training") or {})
