@@ -15,7 +15,15 @@ from typing import Any
 
 import click
 
-from qa.cli_base import _dump, _open_engine, _run, corpus_option, index_option, path_option
+from qa.cli_base import (
+    _dump,
+    _open_engine,
+    _run,
+    corpus_option,
+    index_option,
+    path_option,
+    reader_option,
+)
 from qa.cli_serve import serve_command
 from qa.errors import QAError
 
@@ -172,6 +180,13 @@ def index_command(
     is_flag=True,
     help="Write this report to eval/baseline.json (the regression floor).",
 )
+@reader_option
+@click.option(
+    "--tuned",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Composer settings written by `qa tune --tuned FILE` (default: qa/tuned.json).",
+)
 def eval_command(
     gold: Path | None,
     corpus: Path | None,
@@ -179,6 +194,8 @@ def eval_command(
     split: str,
     json_: bool,
     update_baseline: bool,
+    reader: Path | None,
+    tuned: Path | None,
 ) -> None:
     """Score the answers against a gold set: grounding, retrieval, answers, abstention."""
 
@@ -190,7 +207,7 @@ def eval_command(
         from qa.report import plot, read_baseline, regressions, report, write_baseline
 
         gold_path = gold or PROJECT / "eval" / "gold" / "seeds.jsonl"
-        engine = _open_engine(corpus, index)
+        engine = _open_engine(corpus, index, reader=reader, tuned=tuned)
         total = (
             sum(1 for line in gold_path.open(encoding="utf-8") if line.strip())
             if gold_path.is_file()
@@ -244,8 +261,25 @@ def eval_command(
     metavar="FEATURE",
     help="With --cv: leave this feature out of every model (an ablation); repeatable.",
 )
-def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[str, ...]) -> None:
+@reader_option
+@click.option(
+    "--tuned",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where the fit is written (default: qa/tuned.json, which the service reads; with "
+    "--reader a file must be named, so the shipped fit is never replaced by another model's).",
+)
+def tune_command(
+    golds: tuple[tuple[Path, Path], ...],
+    cv: bool,
+    without: tuple[str, ...],
+    reader: Path | None,
+    out: Path | None,
+) -> None:
     """Fit the answer composer's weights and thresholds on the dev splits."""
+    if reader and not cv and out is None:
+        raise click.UsageError("with --reader, name the file the fit goes to: --tuned FILE")
 
     def fit() -> None:
         from dataclasses import asdict
@@ -273,7 +307,11 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
                 f"unknown feature {unknown[0]!r}; choose from {', '.join(sorted(known))}"
             )
         sets = [
-            (_open_engine(corpus, None), select(load_gold(gold), "dev")) for gold, corpus in pairs
+            (
+                _open_engine(corpus, None, reader=reader, refitting=True),
+                select(load_gold(gold), "dev"),
+            )
+            for gold, corpus in pairs
         ]
         if cv:
             m = cross_validate(sets, without=frozenset(without))
@@ -289,11 +327,13 @@ def tune_command(golds: tuple[tuple[Path, Path], ...], cv: bool, without: tuple[
         settings, info = tune(sets)
         info["gold"] = {gold.name: gold_digest(gold) for gold, _ in pairs}
         info["split"] = "dev"
-        TUNED.write_text(
+        info["reader"] = getattr(sets[0][0].reader, "fingerprint", None)
+        target = out or TUNED
+        target.write_text(
             json.dumps({"settings": asdict(settings), "fitted_on": info}, indent=1) + "\n"
         )
         click.echo(
-            f"wrote {TUNED}: threshold {settings.threshold}, dev score "
+            f"wrote {target}: threshold {settings.threshold}, dev score "
             f"{info['dev_score']} on {info['questions']} questions"
         )
 

@@ -17,6 +17,7 @@ from click.testing import CliRunner, Result
 from fakes import (
     DIRECTOR,
     DIRECTOR_QUESTION,
+    LICENSES,
     PROJECT,
     SEED_002,
     SEED_003,
@@ -27,9 +28,12 @@ from fakes import (
 
 import qa.cli
 import qa.engine
+from qa.answer import TUNED
 from qa.cli import ask_command, main
+from qa.cli_base import fitted_for_another_reader
 from qa.embedding import OnnxEncoder
 from qa.engine import Engine
+from qa.gold import gold_digest
 from qa.reader import READER_DIR, Reader
 from qa.render import BOLD, RESET, render_answer
 from qa.store import current_build
@@ -389,6 +393,61 @@ def test_a_damaged_reading_model_is_one_line_before_anything_starts(
     assert str(damaged_reader) in line
     assert "damaged" in line or "missing" in line
     assert "git checkout -- qa/models/reader" in line and "qa train-reader" in line
+
+
+# ---------------------------------------------------------------- a candidate reading model
+
+
+def test_tune_with_another_reader_must_name_where_its_fit_goes(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(main, ["tune", "--reader", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--tuned FILE" in result.stderr
+
+
+def test_eval_with_a_missing_settings_file_is_a_usage_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    result = runner.invoke(main, ["eval", "--tuned", str(tmp_path / "none.json")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.stderr
+
+
+def test_settings_fitted_for_another_reader_are_flagged(tmp_path: Path) -> None:
+    tuned = tmp_path / "tuned.json"
+    tuned.write_text(json.dumps({"settings": {}, "fitted_on": {"reader": "a" * 64}}))
+    assert fitted_for_another_reader(tuned, "a" * 64) is None
+    warning = fitted_for_another_reader(tuned, "b" * 64)
+    assert warning is not None and str(tuned) in warning and "qa tune" in warning
+    tuned.write_text(json.dumps({"settings": {}, "fitted_on": {}}))  # fitted before recording
+    assert fitted_for_another_reader(tuned, "b" * 64) is None
+    tuned.write_text("{ not json")
+    assert fitted_for_another_reader(tuned, "b" * 64) is None
+
+
+def test_the_shipped_settings_record_the_shipped_reader() -> None:
+    assert fitted_for_another_reader(TUNED, Reader().fingerprint) is None
+    assert json.loads(TUNED.read_text())["fitted_on"]["reader"] == Reader().fingerprint
+
+
+@pytest.mark.slow
+def test_a_candidate_reader_is_fitted_into_its_own_file(runner: CliRunner, tmp_path: Path) -> None:
+    """`qa tune --reader DIR --tuned FILE` fits for that model and leaves qa/tuned.json alone."""
+    candidate = tmp_path / "reader"
+    shutil.copytree(READER_DIR, candidate)
+    out = tmp_path / "tuned.json"
+    shipped = TUNED.read_bytes()
+    gold = PROJECT / "eval" / "gold" / "licenses.jsonl"
+    args = ["tune", "--gold", str(gold), str(LICENSES), "--reader", str(candidate)]
+    result = runner.invoke(main, [*args, "--tuned", str(out)])
+    assert result.exit_code == 0, result.output
+    assert TUNED.read_bytes() == shipped
+    fitted = json.loads(out.read_text())
+    assert fitted["fitted_on"]["reader"] == Reader(candidate).fingerprint
+    assert fitted["fitted_on"]["gold"] == {"licenses.jsonl": gold_digest(gold)}
+    assert 0.0 < fitted["settings"]["threshold"] < 1.0
+    assert "warning" not in result.stderr
 
 
 # ---------------------------------------------------------------- corrupt indexes
