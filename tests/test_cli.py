@@ -427,8 +427,9 @@ def test_settings_fitted_for_another_reader_are_flagged(tmp_path: Path) -> None:
 
 
 def test_the_shipped_settings_record_the_shipped_reader() -> None:
-    assert fitted_for_another_reader(TUNED, Reader().fingerprint) is None
-    assert json.loads(TUNED.read_text())["fitted_on"]["reader"] == Reader().fingerprint
+    shipped = Reader().fingerprint
+    assert fitted_for_another_reader(TUNED, shipped) is None
+    assert json.loads(TUNED.read_text())["fitted_on"]["reader"] == shipped
 
 
 @pytest.mark.slow
