@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -30,7 +31,11 @@ class Limits:
     max_messages: int = 64  # per chat request, and history turns + 1 for /ask
     max_question_chars: int = MAX_QUESTION_CHARS
     batch_window_s: float = 0.002  # questions arriving this close together share one batch
-    max_batch: int = 32
+    # a batch's answers come back together, so its length is a commitment the admission policy
+    # cannot revise: 8 questions take ~0.25 s on two cores (32 took ~1 s of the 2-s deadline,
+    # and a slower second mid-batch went straight into the answered latency); batches above
+    # 8 answer no faster (seeds, 256 questions: 33 a second in batches of 8, 16 or 32)
+    max_batch: int = 8
     max_pending: int = 256  # questions waiting for the engine; beyond this: 503, retry later
     # a question is answered within this many seconds of arriving, or gets a fast 503: it is
     # refused when the queue ahead of it would take longer, and dropped if it waited too long
@@ -38,6 +43,7 @@ class Limits:
 
 
 PLANNED_SHARE = 0.8  # of the deadline, planned for answering (see Batcher)
+RATE_WINDOW_S = 5.0  # the answer rate is averaged over about this many seconds of answering
 
 
 class Batcher:
@@ -47,7 +53,7 @@ class Batcher:
         self,
         ask_many: Callable[[Sequence[str]], list[Answer]],
         window_s: float = 0.002,
-        max_size: int = 32,
+        max_size: int = 8,
         max_pending: int = 256,
         deadline_s: float = 2.0,
     ) -> None:
@@ -58,8 +64,8 @@ class Batcher:
         # what the batcher plans for: the rest of the deadline is for the HTTP work around it,
         # which competes for the cores with answering when the server is overloaded
         self._budget_s = PLANNED_SHARE * deadline_s
-        # questions answered per second, measured as batches complete (a moving average;
-        # None until the first batch)
+        # questions answered per second, measured as batches complete (a moving average over
+        # ~RATE_WINDOW_S of answering; None until the first batch)
         self._rate: float | None = None
         self._in_flight = 0
         self._idle_since = 0.0  # when the last batch finished
@@ -86,6 +92,10 @@ class Batcher:
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((question, time.perf_counter(), future))
         return await future
+
+    def planned_rate(self) -> float | None:
+        """The answers per second the policy plans with (None before the first batch)."""
+        return self._rate
 
     def expected_wait_s(self) -> float:
         """How long a question arriving now would wait for its answer, at the measured rate:
@@ -138,8 +148,12 @@ class Batcher:
         finally:
             self._in_flight = 0
             self._idle_since = time.perf_counter()
-        rate = len(live) / max(self._idle_since - since, 1e-6)
-        self._rate = rate if self._rate is None else 0.8 * self._rate + 0.2 * rate
+        elapsed = max(self._idle_since - since, 1e-6)
+        # a moving average over ~RATE_WINDOW_S of answering, whatever the batch size: a slow
+        # quarter-second must not read as the new rate (refusals would add load: clients retry)
+        weight = 1.0 - math.exp(-elapsed / RATE_WINDOW_S)
+        rate = len(live) / elapsed
+        self._rate = rate if self._rate is None else (1 - weight) * self._rate + weight * rate
         for (_, queued, future), result in zip(live, results, strict=True):
             if future.done():
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from test_server import FakeEngine
 
@@ -26,3 +27,28 @@ def test_batcher_answers_each_question_once_and_isolates_failures() -> None:
     assert engine.batches[0] == ["one?", "two?", "boom?", "four?"]  # first try: one batch
     assert ["one?"] in engine.batches and ["boom?"] in engine.batches  # then one by one
     assert one.timings_ms["queue"] >= 0
+
+
+def test_one_slow_batch_does_not_become_the_planned_rate() -> None:
+    """The rate the admission policy plans with averages ~RATE_WINDOW_S of answering: one batch
+    ten times slower than the rest barely moves it (averaged per batch, it fell by a fifth)."""
+    engine = FakeEngine()
+    pause = [0.01]
+
+    def ask_many(questions: list[str]) -> list[Answer]:
+        time.sleep(pause[0])
+        return engine.ask_many(questions)
+
+    async def run() -> tuple[float, float]:
+        async with Batcher(ask_many, window_s=0.0, max_size=8) as batcher:
+            await asyncio.gather(*[batcher.ask(f"q{i}?") for i in range(8)])
+            for _ in range(5):
+                await asyncio.gather(*[batcher.ask(f"q{i}?") for i in range(8)])
+            steady = batcher.planned_rate()
+            pause[0] = 0.1
+            await asyncio.gather(*[batcher.ask(f"q{i}?") for i in range(8)])
+            return steady, batcher.planned_rate()
+
+    steady, after = asyncio.run(run())
+    assert after < steady  # it did see the slow batch
+    assert after > 0.95 * steady
