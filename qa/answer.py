@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from qa.errors import CitationError
+from qa.errors import CitationError, ModelError
 from qa.features import coverage, has_type, question_names, question_type
 from qa.reader import Reading
 from qa.retrieval import Hit
@@ -122,23 +123,45 @@ class ComposerSettings:
     related: int = 3  # nearest passages shown when abstaining
 
     @classmethod
-    def tuned(cls, path: Path = TUNED) -> ComposerSettings:
+    def tuned(cls, path: Path = TUNED, fallback: bool = True) -> ComposerSettings:
         """The settings fitted by `qa tune` (qa/tuned.json); the defaults when that file is
-        missing or was fitted for another feature set."""
+        missing or was fitted for another feature set (after a change to the features, until
+        `qa tune` refits) — unless ``fallback`` is off (a file the user named), when those are
+        errors too. A damaged file is a ModelError, never a traceback or a silent default."""
+        remedy = "refit it with `qa tune`"
+        if path == TUNED:
+            remedy += " or restore it with `git checkout -- qa/tuned.json`"
         if not path.is_file():
-            return cls()
-        saved: dict[str, Any] = json.loads(path.read_text())
-        fitted = saved.get("fitted_on", {})
-        if (
-            fitted.get("sentence_features") != list(FEATURES)
-            or fitted.get("final_features") != list(FINAL_FEATURES)
-            or fitted.get("confidence_features") != list(CONFIDENCE_FEATURES)
-        ):
-            return cls()
-        fields: dict[str, Any] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in saved["settings"].items()
-        }
-        return cls(**fields)
+            if fallback:
+                return cls()
+            raise ModelError(f"no settings file at {path}")
+        try:
+            saved: dict[str, Any] = json.loads(path.read_text())
+            fitted = saved.get("fitted_on", {})
+            if (
+                fitted.get("sentence_features") != list(FEATURES)
+                or fitted.get("final_features") != list(FINAL_FEATURES)
+                or fitted.get("confidence_features") != list(CONFIDENCE_FEATURES)
+            ):
+                if fallback:
+                    return cls()
+                raise ModelError(f"{path} was fitted for another feature set: {remedy}")
+            fields: dict[str, Any] = {
+                k: tuple(v) if isinstance(v, list) else v for k, v in saved["settings"].items()
+            }
+            return cls(**fields)
+        except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
+            raise ModelError(
+                f"{path} is not a settings file written by `qa tune` ({exc}): {remedy}"
+            ) from None
+
+    def save(self, path: Path, fitted_on: Mapping[str, Any]) -> None:
+        """Write what `tuned` reads: beside ``path``, then renamed over it in one step, so an
+        interrupted fit leaves the old file whole."""
+        partial = path.with_name(f".{path.name}.partial")
+        payload = {"settings": asdict(self), "fitted_on": dict(fitted_on)}
+        partial.write_text(json.dumps(payload, indent=1) + "\n")
+        os.replace(partial, path)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

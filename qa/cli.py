@@ -282,8 +282,6 @@ def tune_command(
         raise click.UsageError("with --reader, name the file the fit goes to: --tuned FILE")
 
     def fit() -> None:
-        from dataclasses import asdict
-
         from qa.answer import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES, TUNED
         from qa.engine import PROJECT
         from qa.fitting import cross_validate, tune
@@ -329,9 +327,7 @@ def tune_command(
         info["split"] = "dev"
         info["reader"] = getattr(sets[0][0].reader, "fingerprint", None)
         target = out or TUNED
-        target.write_text(
-            json.dumps({"settings": asdict(settings), "fitted_on": info}, indent=1) + "\n"
-        )
+        settings.save(target, info)
         click.echo(
             f"wrote {target}: threshold {settings.threshold}, dev score "
             f"{info['dev_score']} on {info['questions']} questions"

@@ -60,7 +60,7 @@ def _open_engine(
         rebuild=rebuild,
         on_build=note,
         reader=Reader(reader) if reader else None,
-        composer_settings=ComposerSettings.tuned(tuned) if tuned else None,
+        composer_settings=ComposerSettings.tuned(tuned, fallback=False) if tuned else None,
     )
     mismatch = fitted_for_another_reader(
         tuned or TUNED, getattr(engine.reader, "fingerprint", None)

@@ -5,7 +5,7 @@ QAError                      anything the user can fix; shown as one line, never
 ├── IndexError_              a built index is unusable
 │   ├── IndexCorrupt         a file is missing, truncated or fails its checksum
 │   └── IndexMismatch        the index was built from another corpus or other settings
-├── ModelError               the packaged embedding model cannot be loaded or exported
+├── ModelError               a model (embedding, reading) or its fitted settings cannot be loaded
 ├── ClusterError             `qa index --ray`: Ray missing, cluster unreachable, build failed there
 ├── QuestionRejected         empty, too long or otherwise unusable question
 ├── NotFound                 an unknown source file or paragraph (server: 404)

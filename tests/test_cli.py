@@ -28,11 +28,12 @@ from fakes import (
 
 import qa.cli
 import qa.engine
-from qa.answer import TUNED
+from qa.answer import TUNED, ComposerSettings
 from qa.cli import ask_command, main
 from qa.cli_base import fitted_for_another_reader
 from qa.embedding import OnnxEncoder
 from qa.engine import Engine
+from qa.errors import ModelError
 from qa.gold import gold_digest
 from qa.reader import READER_DIR, Reader
 from qa.render import BOLD, RESET, render_answer
@@ -424,6 +425,57 @@ def test_settings_fitted_for_another_reader_are_flagged(tmp_path: Path) -> None:
     assert fitted_for_another_reader(tuned, "b" * 64) is None
     tuned.write_text("{ not json")
     assert fitted_for_another_reader(tuned, "b" * 64) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["{ not json", "[1, 2]", '{"fitted_on": {}}', "\xff"],
+    ids=["truncated", "not an object", "no settings", "not UTF-8"],
+)
+def test_a_damaged_settings_file_is_one_clear_error(
+    runner: CliRunner, tmp_path: Path, text: str
+) -> None:
+    tuned = tmp_path / "tuned.json"
+    tuned.write_bytes(text.encode("latin-1"))
+    if text == '{"fitted_on": {}}':  # the right features, the settings missing
+        shipped = json.loads(TUNED.read_text())["fitted_on"]
+        tuned.write_text(json.dumps({"fitted_on": shipped}))
+    with pytest.raises(ModelError, match="not a settings file written by `qa tune`"):
+        ComposerSettings.tuned(tuned)
+    result = runner.invoke(main, ["eval", "--tuned", str(tuned)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.count("\n") == 1 and str(tuned) in result.stderr
+
+
+def test_settings_for_other_features_fall_back_only_when_not_named(tmp_path: Path) -> None:
+    tuned = tmp_path / "tuned.json"
+    saved = json.loads(TUNED.read_text())
+    saved["fitted_on"]["sentence_features"] = ["a feature since removed"]
+    saved["settings"]["threshold"] = 0.123
+    tuned.write_text(json.dumps(saved))
+    assert ComposerSettings.tuned(tuned) == ComposerSettings()  # the service: defaults
+    with pytest.raises(ModelError, match="another feature set"):
+        ComposerSettings.tuned(tuned, fallback=False)  # `--tuned FILE`: an error
+
+
+def test_an_interrupted_fit_leaves_the_settings_file_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tuned = tmp_path / "tuned.json"
+    ComposerSettings(threshold=0.25).save(tuned, {"reader": "a" * 64})
+    before = tuned.read_bytes()
+
+    def torn(path: Path, text: str, *args: Any, **kwargs: Any) -> int:
+        path.write_bytes(text[:20].encode())  # half the file, then the process is stopped
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", torn)
+    with pytest.raises(KeyboardInterrupt):
+        ComposerSettings(threshold=0.75).save(tuned, {"reader": "b" * 64})
+    monkeypatch.undo()
+    assert tuned.read_bytes() == before
+    ComposerSettings(threshold=0.75).save(tuned, {"reader": "b" * 64})
+    assert json.loads(tuned.read_text())["settings"]["threshold"] == 0.75
 
 
 def test_the_shipped_settings_record_the_shipped_reader() -> None:
