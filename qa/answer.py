@@ -160,8 +160,11 @@ class ComposerSettings:
         interrupted fit leaves the old file whole."""
         partial = path.with_name(f".{path.name}.partial")
         payload = {"settings": asdict(self), "fitted_on": dict(fitted_on)}
-        partial.write_text(json.dumps(payload, indent=1) + "\n")
-        os.replace(partial, path)
+        try:
+            partial.write_text(json.dumps(payload, indent=1) + "\n")
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -474,6 +474,7 @@ def test_an_interrupted_fit_leaves_the_settings_file_whole(
         ComposerSettings(threshold=0.75).save(tuned, {"reader": "b" * 64})
     monkeypatch.undo()
     assert tuned.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["tuned.json"]  # no partial file left
     ComposerSettings(threshold=0.75).save(tuned, {"reader": "b" * 64})
     assert json.loads(tuned.read_text())["settings"]["threshold"] == 0.75
 
