@@ -52,10 +52,10 @@ class Batcher:
     def __init__(
         self,
         ask_many: Callable[[Sequence[str]], list[Answer]],
-        window_s: float = 0.002,
-        max_size: int = 8,
-        max_pending: int = 256,
-        deadline_s: float = 2.0,
+        window_s: float = Limits.batch_window_s,
+        max_size: int = Limits.max_batch,
+        max_pending: int = Limits.max_pending,
+        deadline_s: float = Limits.deadline_s,
     ) -> None:
         self._ask_many = ask_many
         self._window_s = window_s
