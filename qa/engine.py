@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from qa.answer import Composer, ComposerSettings, ReaderModel
 from qa.chunking import ChunkSettings
@@ -17,7 +22,7 @@ from qa.embedding import Encoder, OnnxEncoder, ensure_onnx
 from qa.errors import IndexCorrupt, NotFound, QuestionRejected
 from qa.indexing import Builder, BuildReport, build_index, stale_reason
 from qa.reader import Reader
-from qa.retrieval import HybridRetriever
+from qa.retrieval import Hit, HybridRetriever
 from qa.store import StoredIndex, current_build, load
 from qa.types import Answer, Paragraph, Passage
 
@@ -75,6 +80,8 @@ class Engine:
         self.composer = Composer(
             store, self.texts, reader, composer_settings or ComposerSettings.tuned()
         )
+        self._composer_pool: ThreadPoolExecutor | None = None
+        self._composers_lock = threading.Lock()
 
     @classmethod
     def open(
@@ -118,18 +125,31 @@ class Engine:
         t1 = time.perf_counter()
         hits = self.retriever.search_many(cleaned, vectors, k=self.composer.settings.passages)
         t2 = time.perf_counter()
-        out = []
-        for q, vec, found in zip(cleaned, vectors, hits, strict=True):
+
+        def compose(job: tuple[str, np.ndarray, list[Hit]]) -> Answer:
             r1 = time.perf_counter()
-            answer = self.composer.compose(q, vec, found, self.index_version)
-            r2 = time.perf_counter()
+            answer = self.composer.compose(*job, self.index_version)
             timings = {
                 "embed": (t1 - t0) * 1000 / len(cleaned),
                 "retrieve": (t2 - t1) * 1000 / len(cleaned),
-                "compose": (r2 - r1) * 1000,
+                "compose": (time.perf_counter() - r1) * 1000,
             }
-            out.append(replace(answer, timings_ms={k: round(v, 3) for k, v in timings.items()}))
-        return out
+            return replace(answer, timings_ms={k: round(v, 3) for k, v in timings.items()})
+
+        jobs = list(zip(cleaned, vectors, hits, strict=True))
+        if len(jobs) == 1:
+            return [compose(jobs[0])]
+        return list(self._composers().map(compose, jobs))
+
+    def _composers(self) -> ThreadPoolExecutor:
+        """Threads that compose a batch's answers side by side: the reading model, most of the
+        work, runs outside the GIL (its scores do not depend on the thread that reads)."""
+        with self._composers_lock:
+            if self._composer_pool is None:
+                self._composer_pool = ThreadPoolExecutor(
+                    os.cpu_count() or 1, thread_name_prefix="qa-compose"
+                )
+            return self._composer_pool
 
     def search(self, question: str, k: int = 10) -> list[Passage]:
         """The ranked passages retrieval returns for a question (for evaluation and debugging)."""

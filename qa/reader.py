@@ -5,8 +5,9 @@ reads the question and one candidate sentence together. One forward pass gives t
 logit that the sentence answers the question, and start/end logits over the sentence's tokens
 for the short answer inside it (and at [CLS], the span head's "no answer in this sentence").
 The shipped model (`qa/models/reader/`) is an ONNX graph run by onnxruntime, one batched call
-per question; torch is never imported here. Its sha256 is checked against the model card when
-it is loaded: a damaged or missing file is one clear error, never a wrong answer.
+per question (on all cores, or single-threaded when questions are read side by side: the same
+scores); torch is never imported here. Its sha256 is checked against the model card when it is
+loaded: a damaged or missing file is one clear error, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -116,9 +117,25 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def _session(model_path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+
+
 class Reader:
     """The shipped reading model on onnxruntime. The session loads in a background thread (the
-    caller goes on loading the index); its checksum is verified there first."""
+    caller goes on loading the index); its checksum is verified there first.
+
+    A question read alone uses all ``threads``; questions read at the same time (the server's
+    micro-batches are composed on several threads) each get a single-threaded session instead,
+    which for these small inputs uses the cores better than sharing one thread pool. Both give
+    bit-identical scores (tests/test_reader.py), so which one read a question never shows."""
 
     def __init__(
         self, folder: Path = READER_DIR, threads: int | None = None, model: str | None = None
@@ -142,6 +159,11 @@ class Reader:
         self.fingerprint: str = str(self.card["files"].get(model_path.name, ""))
         self._tok = tokenizer(folder)
         self._session_value: Any = None
+        self._single: Any = None  # the single-threaded session, made at the first overlap
+        self._lock = threading.Lock()
+        self._single_lock = threading.Lock()
+        self._reading = 0  # reads in progress
+        self._model_path = model_path
         self._error: BaseException | None = None
         self._thread = threading.Thread(
             target=self._load, args=(model_path, threads), name="qa-reader-session", daemon=False
@@ -156,16 +178,7 @@ class Reader:
                     f"the reading model {model_path} is damaged (sha256 {got[:12]}…, the card "
                     f"says {self.fingerprint[:12]}…) — {RESTORE}"
                 )
-            import onnxruntime as ort
-
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = threads or os.cpu_count() or 1
-            opts.inter_op_num_threads = 1
-            opts.log_severity_level = 3
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            self._session_value = ort.InferenceSession(
-                str(model_path), opts, providers=["CPUExecutionProvider"]
-            )
+            self._session_value = _session(model_path, threads or os.cpu_count() or 1)
         except BaseException as exc:  # handed to the first caller
             self._error = exc
 
@@ -179,13 +192,27 @@ class Reader:
                 f"the reading model in {self.folder} cannot be loaded ({self._error}) — {RESTORE}"
             ) from self._error
 
+    def _single_session(self) -> Any:
+        with self._single_lock:
+            if self._single is None:
+                self._single = _session(self._model_path, 1)
+            return self._single
+
     def read(self, question: str, sentences: Sequence[str]) -> list[Reading]:
         """One batched forward pass over (question, sentence) pairs."""
         if not sentences:
             return []
         self.ready()
         encodings = self._tok.encode_batch([(question, s) for s in sentences])
-        logits, start, end = self._session_value.run(None, batch_arrays(encodings))
+        with self._lock:
+            overlapping = self._reading > 0
+            self._reading += 1
+        try:
+            session = self._single_session() if overlapping else self._session_value
+            logits, start, end = session.run(None, batch_arrays(encodings))
+        finally:
+            with self._lock:
+                self._reading -= 1
         probs = _sigmoid(logits.astype(np.float64))
         out = []
         for k, e in enumerate(encodings):

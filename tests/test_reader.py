@@ -414,6 +414,34 @@ def test_the_shipped_reader_picks_the_answering_sentence() -> None:
     assert span is not None and "Ilse Varga" in sentences[1][span[0] : span[1]]
 
 
+def test_questions_read_side_by_side_get_the_scores_they_get_alone() -> None:
+    """The server composes a batch's answers on several threads, and a read that overlaps
+    another runs on a single-threaded session: its scores must be the all-core session's, bit
+    for bit, or an answer would depend on what else was being asked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qa.reader import _session, batch_arrays, tokenizer
+
+    pairs = [
+        ("Who is the director of the observatory?", "Its director, Ilse Varga, spoke."),
+        ("Who is the director of the observatory?", "The report covers the whole coastal region."),
+        ("When was the bridge built?", "The bridge, which spans the river, was built in 1932."),
+    ]
+    feed = batch_arrays(tokenizer(READER_DIR).encode_batch(pairs))
+    one, two = _session(READER_DIR / "model.onnx", 1), _session(READER_DIR / "model.onnx", 2)
+    for a, b in zip(one.run(None, feed), two.run(None, feed), strict=True):
+        assert np.array_equal(a, b)
+
+    reader = _reader()
+    questions = [f"Who is the director of observatory number {k}?" for k in range(12)]
+    sentences = [s for _, s in pairs]
+    alone = [reader.read(q, sentences) for q in questions]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda q: reader.read(q, sentences), questions))
+    assert together == alone
+    assert reader._single is not None  # the single-threaded session was used
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
