@@ -164,13 +164,14 @@ class Reader:
         self._single_lock = threading.Lock()
         self._reading = 0  # reads in progress
         self._model_path = model_path
+        self._threads = threads or os.cpu_count() or 1
         self._error: BaseException | None = None
         self._thread = threading.Thread(
-            target=self._load, args=(model_path, threads), name="qa-reader-session", daemon=False
+            target=self._load, args=(model_path,), name="qa-reader-session", daemon=False
         )
         self._thread.start()
 
-    def _load(self, model_path: Path, threads: int | None) -> None:
+    def _load(self, model_path: Path) -> None:
         try:
             got = sha256_file(model_path)
             if got != self.fingerprint:
@@ -178,7 +179,7 @@ class Reader:
                     f"the reading model {model_path} is damaged (sha256 {got[:12]}…, the card "
                     f"says {self.fingerprint[:12]}…) — {RESTORE}"
                 )
-            self._session_value = _session(model_path, threads or os.cpu_count() or 1)
+            self._session_value = _session(model_path, self._threads)
         except BaseException as exc:  # handed to the first caller
             self._error = exc
 
@@ -193,6 +194,8 @@ class Reader:
             ) from self._error
 
     def _single_session(self) -> Any:
+        if self._threads == 1:
+            return self._session_value
         with self._single_lock:
             if self._single is None:
                 self._single = _session(self._model_path, 1)

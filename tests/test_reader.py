@@ -432,7 +432,7 @@ def test_questions_read_side_by_side_get_the_scores_they_get_alone() -> None:
     for a, b in zip(one.run(None, feed), two.run(None, feed), strict=True):
         assert np.array_equal(a, b)
 
-    reader = _reader()
+    reader = Reader(threads=2)
     questions = [f"Who is the director of observatory number {k}?" for k in range(12)]
     sentences = [s for _, s in pairs]
     alone = [reader.read(q, sentences) for q in questions]
