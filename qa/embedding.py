@@ -104,7 +104,7 @@ def optimize(folder: Path) -> None:
 
     tmp = folder / f".opt-{os.getpid()}-{threading.get_ident()}.onnx"
     try:
-        opts = _session_options(ort, threads=1)
+        opts = session_options(ort, threads=1)
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         opts.optimized_model_filepath = str(tmp)
         ort.InferenceSession(str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"])
@@ -118,7 +118,10 @@ def optimize(folder: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _session_options(ort: Any, threads: int | None, spin: bool = False) -> Any:
+def session_options(ort: Any, threads: int | None, spin: bool = False) -> Any:
+    """onnxruntime options for the project's sessions (the embedding model's and the reader's):
+    ``threads`` intra-op threads (default: all cores), quiet, idle threads asleep unless
+    ``spin``."""
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads or os.cpu_count() or 1
     opts.inter_op_num_threads = 1
@@ -297,7 +300,7 @@ def token_counter(tokenizer_json: str) -> Callable[[Sequence[str]], list[int]]:
 def _open_session(model: Path, threads: int | None, spin: bool, prepared: bool) -> Any:
     import onnxruntime as ort
 
-    opts = _session_options(ort, threads, spin)
+    opts = session_options(ort, threads, spin)
     if prepared:  # model.opt.onnx is optimised already
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])

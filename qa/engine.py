@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -80,8 +79,10 @@ class Engine:
         self.composer = Composer(
             store, self.texts, reader, composer_settings or ComposerSettings.tuned()
         )
-        self._composer_pool: ThreadPoolExecutor | None = None
-        self._composers_lock = threading.Lock()
+        # threads that compose a batch's answers side by side (started at the first batch): the
+        # reading model, most of the work, runs outside the GIL, and its scores do not depend
+        # on the thread that reads
+        self._composers = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="qa-compose")
 
     @classmethod
     def open(
@@ -139,17 +140,7 @@ class Engine:
         jobs = list(zip(cleaned, vectors, hits, strict=True))
         if len(jobs) == 1:
             return [compose(jobs[0])]
-        return list(self._composers().map(compose, jobs))
-
-    def _composers(self) -> ThreadPoolExecutor:
-        """Threads that compose a batch's answers side by side: the reading model, most of the
-        work, runs outside the GIL (its scores do not depend on the thread that reads)."""
-        with self._composers_lock:
-            if self._composer_pool is None:
-                self._composer_pool = ThreadPoolExecutor(
-                    os.cpu_count() or 1, thread_name_prefix="qa-compose"
-                )
-            return self._composer_pool
+        return list(self._composers.map(compose, jobs))
 
     def search(self, question: str, k: int = 10) -> list[Passage]:
         """The ranked passages retrieval returns for a question (for evaluation and debugging)."""

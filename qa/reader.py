@@ -120,11 +120,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _session(model_path: Path, threads: int) -> Any:
     import onnxruntime as ort
 
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    from qa.embedding import session_options
+
+    opts = session_options(ort, threads)
     return ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
 
 
@@ -166,12 +164,11 @@ class Reader:
         self._model_path = model_path
         self._threads = threads or os.cpu_count() or 1
         self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._load, args=(model_path,), name="qa-reader-session", daemon=False
-        )
+        self._thread = threading.Thread(target=self._load, name="qa-reader-session", daemon=False)
         self._thread.start()
 
-    def _load(self, model_path: Path) -> None:
+    def _load(self) -> None:
+        model_path = self._model_path
         try:
             got = sha256_file(model_path)
             if got != self.fingerprint:
