@@ -155,7 +155,9 @@ def main() -> None:
         choices=("linear", "scaled", "quadratic", "reader-quadratic", "trees"),
         default="linear",
     )
-    parser.add_argument("--c", type=float, default=0.01, help="quadratic: inverse L2 strength")
+    parser.add_argument(
+        "--c", type=float, default=0.01, help="the logistic models' inverse L2 strength"
+    )
     parser.add_argument("--extra", action="store_true", help="add the two span features")
     parser.add_argument(
         "--test", action="store_true", help="fit on the dev splits and report the test splits"
@@ -185,7 +187,7 @@ def main() -> None:
             }
     else:
         figures = dict(qa.fitting.cross_validate(sets))
-        per_corpus = [v for k, v in figures.items() if k.startswith("accuracy ") and v]
+        per_corpus = [v for k, v in figures.items() if k.startswith("accuracy ") and v is not None]
         figures["mean of the corpora's accuracies"] = float(np.mean(per_corpus))
     print(json.dumps({"model": args.model, "c": args.c, "extra": args.extra, **figures}))
 
