@@ -24,6 +24,7 @@ from litestar.testing import TestClient
 from serving import ASK, LOCAL, QA, in_thread, qa_serve
 from test_server import FakeEngine, running
 
+from qa.batching import Limits
 from qa.engine import Engine, ensure_index
 from qa.errors import IndexCorrupt
 from qa.reload import Reload, reopen_rebuilt
@@ -392,7 +393,10 @@ def test_a_broken_rebuild_is_not_swapped_in(tmp_path: Path) -> None:
 
 def test_shutdown_drains_requests_in_flight() -> None:
     engine = FakeEngine(delay=1.0)
-    with in_thread(create_app(lambda: engine)) as (url, server):
+    # a deadline the fake's 1-s batches cannot miss: the admission policy (tested elsewhere)
+    # would refuse a second batch queued behind a slow first one, which is not what this tests
+    limits = Limits(deadline_s=60.0)
+    with in_thread(create_app(lambda: engine, limits=limits)) as (url, server):
 
         async def in_flight() -> list[httpx.Response]:
             async with httpx.AsyncClient(base_url=url, timeout=30) as c:
