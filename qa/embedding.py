@@ -131,10 +131,11 @@ def session_options(ort: Any, threads: int | None, spin: bool = False) -> Any:
     return opts
 
 
-class _Loading:
-    """A value made in a background thread; ``get`` waits for it (and re-raises its error)."""
+class Background:
+    """A value made in a background thread (an onnxruntime session, while the index loads);
+    ``get`` waits for it and re-raises its error."""
 
-    def __init__(self, make: Any) -> None:
+    def __init__(self, make: Any, name: str = "qa-onnx-session") -> None:
         self._value: Any = None
         self._error: BaseException | None = None
 
@@ -146,7 +147,7 @@ class _Loading:
 
         # not a daemon: the interpreter waits for it at exit, since tearing down onnxruntime
         # while a session is being created aborts the process
-        self._thread = threading.Thread(target=run, name="qa-onnx-session", daemon=False)
+        self._thread = threading.Thread(target=run, name=name, daemon=False)
         self._thread.start()
 
     def get(self) -> Any:
@@ -241,7 +242,7 @@ class OnnxEncoder:
                 model = folder / "model.onnx"
         prepared = model.name != "model.onnx"
         self.folder, self.model_path = folder, model
-        self._loading = _Loading(lambda: _open_session(model, threads, spin, prepared))
+        self._loading = Background(lambda: _open_session(model, threads, spin, prepared))
         from tokenizers import Tokenizer
 
         self._tokenizer_path = str(folder / "tokenizer.json")

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.embedding import Background, session_options
 from qa.errors import ModelError
 from qa.store import sha256_file
 
@@ -120,8 +121,6 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _session(model_path: Path, threads: int) -> Any:
     import onnxruntime as ort
 
-    from qa.embedding import session_options
-
     opts = session_options(ort, threads)
     return ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
 
@@ -156,43 +155,38 @@ class Reader:
         self.name = str(self.card.get("name", "reader"))
         self.fingerprint: str = str(self.card["files"].get(model_path.name, ""))
         self._tok = tokenizer(folder)
-        self._session_value: Any = None
         self._single: Any = None  # the single-threaded session, made at the first overlap
         self._lock = threading.Lock()
         self._single_lock = threading.Lock()
         self._reading = 0  # reads in progress
         self._model_path = model_path
         self._threads = threads or os.cpu_count() or 1
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._load, name="qa-reader-session", daemon=False)
-        self._thread.start()
+        self._loading = Background(self._load, name="qa-reader-session")
 
-    def _load(self) -> None:
-        model_path = self._model_path
-        try:
-            got = sha256_file(model_path)
-            if got != self.fingerprint:
-                raise ModelError(
-                    f"the reading model {model_path} is damaged (sha256 {got[:12]}…, the card "
-                    f"says {self.fingerprint[:12]}…) — {RESTORE}"
-                )
-            self._session_value = _session(model_path, self._threads)
-        except BaseException as exc:  # handed to the first caller
-            self._error = exc
-
-    def ready(self) -> None:
-        """Wait for the session; raise ModelError when the model cannot be used."""
-        self._thread.join()
-        if self._error is not None:
-            if isinstance(self._error, ModelError):
-                raise self._error
+    def _load(self) -> Any:
+        got = sha256_file(self._model_path)
+        if got != self.fingerprint:
             raise ModelError(
-                f"the reading model in {self.folder} cannot be loaded ({self._error}) — {RESTORE}"
-            ) from self._error
+                f"the reading model {self._model_path} is damaged (sha256 {got[:12]}…, the card "
+                f"says {self.fingerprint[:12]}…) — {RESTORE}"
+            )
+        return _session(self._model_path, self._threads)
 
-    def _single_session(self) -> Any:
+    def ready(self) -> Any:
+        """Wait for the session and return it; raise ModelError when the model cannot be
+        used."""
+        try:
+            return self._loading.get()
+        except ModelError:
+            raise
+        except Exception as exc:
+            raise ModelError(
+                f"the reading model in {self.folder} cannot be loaded ({exc}) — {RESTORE}"
+            ) from exc
+
+    def _single_session(self, main: Any) -> Any:
         if self._threads == 1:
-            return self._session_value
+            return main
         with self._single_lock:
             if self._single is None:
                 self._single = _session(self._model_path, 1)
@@ -202,13 +196,13 @@ class Reader:
         """One batched forward pass over (question, sentence) pairs."""
         if not sentences:
             return []
-        self.ready()
+        main = self.ready()
         encodings = self._tok.encode_batch([(question, s) for s in sentences])
         with self._lock:
             overlapping = self._reading > 0
             self._reading += 1
         try:
-            session = self._single_session() if overlapping else self._session_value
+            session = self._single_session(main) if overlapping else main
             logits, start, end = session.run(None, batch_arrays(encodings))
         finally:
             with self._lock:
