@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,17 +33,11 @@ import numpy as np
 import qa.fitting
 from qa.answer import CONFIDENCE_FEATURES, Candidate, Composer
 from qa.cli_base import _open_engine
-from qa.engine import PROJECT
 from qa.features import has_type, question_type
-from qa.gold import load_gold, select
+from qa.gold import COMMITTED, load_gold, select
 from qa.report import report
 from qa.text import words
 
-GOLD = (
-    ("seeds.jsonl", PROJECT / "seeds"),
-    ("licenses.jsonl", PROJECT / "eval" / "corpora" / "licenses"),
-    ("squad-heldout.jsonl", PROJECT / "eval" / "corpora" / "squad-heldout"),
-)
 EXTRA = ("erased", "span_miss")
 TEST_METRICS = (
     "accuracy",
@@ -170,17 +163,17 @@ def main() -> None:
     sets = [
         (
             _open_engine(corpus, None, refitting=True),
-            select(load_gold(PROJECT / "eval" / "gold" / gold), "dev"),
+            select(load_gold(gold), "dev"),
         )
-        for gold, corpus in GOLD
+        for gold, corpus in COMMITTED
     ]
     if args.test:
         settings, _ = qa.fitting.tune(sets)
         figures: dict[str, Any] = {}
-        for (engine, _questions), (gold, _corpus) in zip(sets, GOLD, strict=True):
+        for (engine, _questions), (gold, _corpus) in zip(sets, COMMITTED, strict=True):
             engine.composer.settings = settings
-            rep, _results = report(engine, PROJECT / "eval" / "gold" / gold, "test")
-            figures[Path(gold).stem] = {
+            rep, _results = report(engine, gold, "test")
+            figures[gold.stem] = {
                 k: round(v, 3)
                 for k, v in rep["metrics"].items()
                 if k in TEST_METRICS and v is not None

@@ -283,21 +283,10 @@ def tune_command(
 
     def fit() -> None:
         from qa.answer import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES, TUNED
-        from qa.engine import PROJECT
         from qa.fitting import cross_validate, tune
-        from qa.gold import gold_digest, load_gold, select
+        from qa.gold import COMMITTED, gold_digest, load_gold, select
 
-        pairs = golds or (
-            (PROJECT / "eval" / "gold" / "seeds.jsonl", PROJECT / "seeds"),
-            (
-                PROJECT / "eval" / "gold" / "licenses.jsonl",
-                PROJECT / "eval" / "corpora" / "licenses",
-            ),
-            (
-                PROJECT / "eval" / "gold" / "squad-heldout.jsonl",
-                PROJECT / "eval" / "corpora" / "squad-heldout",
-            ),
-        )
+        pairs = golds or COMMITTED
         known = {*FEATURES, *FINAL_FEATURES, *CONFIDENCE_FEATURES}
         unknown = sorted(set(without) - known)
         if unknown:

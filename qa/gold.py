@@ -12,6 +12,16 @@ from qa.errors import QAError
 from qa.types import Evidence, GoldQuestion
 
 SPLITS = ("dev", "test", "all")
+_ROOT = Path(__file__).resolve().parent.parent
+# the committed gold sets, each with its corpus: what `qa tune` fits on unless told otherwise
+COMMITTED = (
+    (_ROOT / "eval" / "gold" / "seeds.jsonl", _ROOT / "seeds"),
+    (_ROOT / "eval" / "gold" / "licenses.jsonl", _ROOT / "eval" / "corpora" / "licenses"),
+    (
+        _ROOT / "eval" / "gold" / "squad-heldout.jsonl",
+        _ROOT / "eval" / "corpora" / "squad-heldout",
+    ),
+)
 
 
 class GoldError(QAError):

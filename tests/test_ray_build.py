@@ -25,6 +25,7 @@ import psutil
 import pytest
 from fakes import PROJECT, SEEDS
 
+from qa.gold import COMMITTED
 from qa.store import current_build
 
 pytestmark = pytest.mark.slow
@@ -38,17 +39,7 @@ ENV = {
     "RAY_AUTH_TOKEN": secrets.token_hex(32),
     "RAY_BACKEND_LOG_LEVEL": "fatal",
 }
-GOLD = {
-    "seeds": (SEEDS, PROJECT / "eval" / "gold" / "seeds.jsonl"),
-    "licenses": (
-        PROJECT / "eval" / "corpora" / "licenses",
-        PROJECT / "eval" / "gold" / "licenses.jsonl",
-    ),
-    "squad-heldout": (
-        PROJECT / "eval" / "corpora" / "squad-heldout",
-        PROJECT / "eval" / "gold" / "squad-heldout.jsonl",
-    ),
-}
+GOLD = {gold.stem: (corpus, gold) for gold, corpus in COMMITTED}
 
 
 def _free_port() -> int:
