@@ -242,3 +242,29 @@ def test_bootstrap_is_zero_for_identical_results_and_deterministic() -> None:
     mixed = [_result(str(i), True, first=1 if i % 2 else None, top=bool(i % 2)) for i in range(40)]
     assert bootstrap_halfwidth(mixed) == bootstrap_halfwidth(mixed)
     assert bootstrap_halfwidth(mixed)["hit@1"] > 0.05
+
+
+# ---------------------------------------------------------------- what a target asks of the reader
+
+
+def test_the_ceiling_of_accuracy_by_hand() -> None:
+    from eval.ceiling import auc_needed, best_accuracy, ceiling
+
+    rs = [
+        _result("r1", True, confidence=0.9, would=True, top=True),
+        _result("r2", True, confidence=0.2, would=True, abstained=True),
+        _result("w", True, confidence=0.8, would=False),
+        _result("u1", False, confidence=0.1, abstained=True),
+        _result("u2", False, confidence=0.7),
+    ]
+    row = ceiling(rs)
+    assert row["choice_right"] == pytest.approx(2 / 3, abs=1e-3)
+    assert row["accuracy_perfect_confidence"] == pytest.approx(4 / 5)  # w is wrong regardless
+    assert row["auc_right_vs_unanswerable"] == pytest.approx(0.75)  # (0.9 > both, 0.2 > 0.1)
+    assert row["auc_needed_for_0.80"] is not None and row["auc_needed_for_0.80"] > 0.99
+    # a binormal separation that is no better than chance: answer all or abstain on all
+    assert best_accuracy(6, 4, 0, 0.0) == pytest.approx(0.6, abs=1e-3)
+    assert best_accuracy(6, 4, 0, 12.0) == pytest.approx(1.0, abs=1e-3)
+    assert auc_needed(6, 2, 2, 0.85) is None  # the choice caps accuracy at 0.8
+    lower, higher = auc_needed(6, 4, 0, 0.8), auc_needed(6, 4, 0, 0.9)
+    assert lower is not None and higher is not None and 0.5 < lower < higher < 1.0
