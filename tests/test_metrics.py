@@ -262,7 +262,7 @@ def test_the_ceiling_of_accuracy_by_hand() -> None:
     assert row["accuracy_perfect_confidence"] == pytest.approx(4 / 5)  # w is wrong regardless
     assert row["auc_right_vs_unanswerable"] == pytest.approx(0.75)  # (0.9 > both, 0.2 > 0.1)
     assert row["auc_needed_for_0.80"] is not None and row["auc_needed_for_0.80"] > 0.99
-    # a binormal separation that is no better than chance: answer all or abstain on all
+    # no separation (d = 0): the best is to answer all; a near-perfect one (d = 12): all right
     assert best_accuracy(6, 4, 0, 0.0) == pytest.approx(0.6, abs=1e-3)
     assert best_accuracy(6, 4, 0, 12.0) == pytest.approx(1.0, abs=1e-3)
     assert auc_needed(6, 2, 2, 0.85) is None  # the choice caps accuracy at 0.8
