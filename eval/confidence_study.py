@@ -1,6 +1,6 @@
 """Alternatives to the composer's confidence model, measured by the cross-validation `qa tune
 --cv` runs (5 folds × 3 over the three dev splits, every model refitted in each fold): run by
-hand, not in CI. None of them ships; the README ("Confidence models and features, tried")
+hand, not in CI. None of them ships; docs/reader.md ("Confidence models and features, tried")
 gives the figures.
 
     python -m eval.confidence_study --model linear              # the shipped model: qa tune --cv

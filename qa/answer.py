@@ -119,7 +119,7 @@ class ComposerSettings:
     span_threshold: float = 0.3  # no short answer below this span probability
     neighbour_gap: float = 0.5  # an adjacent sentence joins when its score is this close
     passages: int = 8  # passages whose sentences are preselected
-    pool: int = 4  # sentences the reader reads (the accuracy-latency curve: README)
+    pool: int = 4  # sentences the reader reads (the accuracy-latency curve: docs/reader.md)
     related: int = 3  # nearest passages shown when abstaining
 
     @classmethod

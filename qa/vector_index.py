@@ -14,7 +14,7 @@ import numpy as np
 # vectors (IVF-Flat) with about 4·sqrt(n) lists, probing the fewest lists that reach
 # RECALL_TARGET recall@10 against exact search on probe queries. (HNSW was measured too: on
 # corpora full of near-duplicate passages its recall levelled off at 0.97-0.98, at 4-10 times
-# the latency of IVF at 0.99; see the README, "Performance".)
+# the latency of IVF at 0.99; see docs/performance.md.)
 FLAT_MAX = 50_000
 IVF_TRAIN_PER_LIST = 50  # k-means trains on this many vectors per list (faiss wants ≥ 39)
 NPROBE_STEPS = (1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
