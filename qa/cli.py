@@ -25,6 +25,7 @@ from qa.cli_base import (
     reader_option,
 )
 from qa.cli_serve import serve_command
+from qa.cli_show import show_command
 from qa.errors import QAError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -90,6 +91,7 @@ def main() -> None:
 
 main.add_command(ask_command)
 main.add_command(serve_command)
+main.add_command(show_command)
 
 
 @main.command("index")

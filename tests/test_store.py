@@ -188,7 +188,22 @@ STALENESS = [
     pytest.param(_touch, None, id="touch-without-change"),
     pytest.param(_rewrite_same, None, id="rewrite-same-bytes"),
     pytest.param(
-        lambda c: (c / "notes.md").write_text("Not part of the corpus."), None, id="add-non-txt"
+        lambda c: (c / "notes.rtf").write_text("Not part of the corpus."), None, id="add-other"
+    ),
+    pytest.param(
+        lambda c: (c / "notes.md").write_text("# Notes\n\nThe pier opened on Friday.\n"),
+        "corpus changed",
+        id="add-markdown",
+    ),
+    pytest.param(
+        lambda c: ((c / "sub").mkdir(), (c / "sub" / "pier.txt").write_text("A new pier.\n")),
+        "corpus changed",
+        id="add-nested-file",
+    ),
+    pytest.param(
+        lambda c: ((c / ".hidden").mkdir(), (c / ".hidden" / "pier.txt").write_text("Pier.\n")),
+        None,
+        id="add-in-hidden-folder",
     ),
 ]
 
