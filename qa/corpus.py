@@ -31,7 +31,7 @@ from pathlib import Path
 import sentencex
 
 from qa.errors import CorpusError
-from qa.formats import Unreadable, extract, format_of
+from qa.formats import Convert, Unreadable, extract, format_of
 from qa.text import terms, words
 from qa.types import Document, Paragraph, Sentence
 
@@ -175,9 +175,10 @@ def decode(path: Path) -> str | None:
     return None if data is None else decode_text(path.name, data)
 
 
-def document_of(source: str, data: bytes) -> Document | None:
+def document_of(source: str, data: bytes, convert: Convert | None = None) -> Document | None:
     """The document of a corpus file's bytes, in its format; None (with one warning naming the
-    file and why) when it cannot be read."""
+    file and why) when it cannot be read. ``convert``: where formats other than .txt are
+    converted (``qa.formats.extract``)."""
     fmt = format_of(source) or "txt"
     if fmt == "txt":
         text = decode_text(source, data)
@@ -186,7 +187,7 @@ def document_of(source: str, data: bytes) -> Document | None:
         log.warning("skipping %s: empty file", source)
         return None
     try:
-        text, paragraphs = extract(source, fmt, data)
+        text, paragraphs = extract(source, fmt, data, convert)
     except Unreadable as exc:
         log.warning("skipping %s: %s", source, exc)
         return None

@@ -52,6 +52,7 @@ from qa.corpus import SUPPORTED, document_of, read_bytes, scan
 from qa.dedupe import find_duplicates, signatures
 from qa.embedding import Encoder, OnnxEncoder, token_counter
 from qa.errors import ClusterError, CorpusError
+from qa.formats.guard import Guard
 from qa.indexing import attach_copies, encode_plan, with_copies
 from qa.types import Document, Passage, Sentence
 
@@ -107,10 +108,11 @@ def _scan(batch: dict[str, Any]) -> dict[str, Any]:
     qa_log.addHandler(caught)
     try:
         docs = []
-        for path, source in zip(batch["path"], batch["source"], strict=True):
-            data = read_bytes(Path(path), source)
-            doc = document_of(source, data) if data is not None else None
-            docs.append(pickle.dumps((doc, signatures(doc) if doc else None)))
+        with Guard() as guard:  # formats other than .txt: converted in a limited child process
+            for path, source in zip(batch["path"], batch["source"], strict=True):
+                data = read_bytes(Path(path), source)
+                doc = document_of(source, data, guard.blocks) if data is not None else None
+                docs.append(pickle.dumps((doc, signatures(doc) if doc else None)))
     finally:
         qa_log.removeHandler(caught)
     warnings = [""] * len(docs)

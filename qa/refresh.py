@@ -33,6 +33,7 @@ from qa.documents import (
     record_line,
     signatures_of_record,
 )
+from qa.formats.guard import Guard
 from qa.types import Document
 
 log = logging.getLogger("qa")
@@ -124,47 +125,50 @@ class ReadCorpus:
     reused: set[str]  # sources rebuilt from the previous build
     state: dict[str, dict[str, Any]]
 
+    def add(self, doc: Document, sig: Signatures, line: bytes) -> None:
+        self.docs.append(doc)
+        self.sigs.append(sig)
+        self.lines.append(line)
+
 
 def read_corpus(changes: Changes, previous: Previous | None) -> ReadCorpus:
     """Documents of every readable file: unchanged ones from the previous build, the others
-    read (once) and parsed; each skipped file warned about once, when it is first read."""
+    read (once) and parsed, formats other than .txt converted in a guarded child process
+    (``qa.formats.guard``); each skipped file warned about once, when it is first read."""
     unchanged = set(changes.unchanged) if previous is not None else set()
-    docs: list[Document] = []
-    sigs: list[Signatures] = []
-    lines: list[bytes] = []
-    reused: set[str] = set()
-    state = dict(changes.state)
-    for f in changes.files:
-        old = previous.files.get(f.source) if previous is not None else None
-        if f.source in unchanged and old is not None:
-            state[f.source] = {**state[f.source]}
-            if "skipped" in old:  # unreadable last time and unchanged since: still skipped
-                state[f.source]["skipped"] = old["skipped"]
+    out = ReadCorpus([], [], [], set(), dict(changes.state))
+    with Guard() as guard:
+        for f in changes.files:
+            old = previous.files.get(f.source) if previous is not None else None
+            if previous is not None and old is not None and f.source in unchanged:
+                meta = dict(out.state[f.source])
+                if "skipped" in old:  # unreadable last time and unchanged since: still skipped
+                    out.state[f.source] = {**meta, "skipped": True}
+                    continue
+                if "document" in old:
+                    out.add(*_stored(previous.documents.line(old["document"])))
+                    out.reused.add(f.source)
+                    continue
+            data = changes.data.pop(f.source, None)
+            if data is None:
+                data = read_bytes(f.path, f.source)
+            meta = {"size": f.size, "mtime_ns": f.mtime_ns, "sha256": sha256_bytes(data)}
+            doc = document_of(f.source, data, guard.blocks) if data is not None else None
+            if doc is None:
+                out.state[f.source] = {**meta, "skipped": True}
                 continue
-            if "document" in old and previous is not None:
-                line = previous.documents.line(old["document"])
-                record = decode_record(line)
-                doc = document_of_record(record)
-                sig = signatures_of_record(record)
-                if sig is None:  # stored by a Ray build: computed once now, then kept
-                    sig = signatures(doc)
-                    line = record_line(doc, sig)
-                docs.append(doc)
-                sigs.append(sig)
-                lines.append(line)
-                reused.add(f.source)
-                continue
-        data = changes.data.pop(f.source, None)
-        if data is None:
-            data = read_bytes(f.path, f.source)
-        meta = {"size": f.size, "mtime_ns": f.mtime_ns, "sha256": sha256_bytes(data)}
-        parsed = document_of(f.source, data) if data is not None else None
-        if parsed is None:
-            state[f.source] = {**meta, "skipped": True}
-            continue
-        state[f.source] = meta
-        sig = signatures(parsed)
-        docs.append(parsed)
-        sigs.append(sig)
-        lines.append(record_line(parsed, sig))
-    return ReadCorpus(docs, sigs, lines, reused, state)
+            out.state[f.source] = meta
+            sig = signatures(doc)
+            out.add(doc, sig, record_line(doc, sig))
+    return out
+
+
+def _stored(line: bytes) -> tuple[Document, Signatures, bytes]:
+    """An unchanged document from its documents.jsonl line (kept as it is)."""
+    record = decode_record(line)
+    doc = document_of_record(record)
+    sig = signatures_of_record(record)
+    if sig is None:  # stored by a Ray build: computed once now, then kept
+        sig = signatures(doc)
+        line = record_line(doc, sig)
+    return doc, sig, line

@@ -74,11 +74,18 @@ def converter(fmt: str) -> Callable[[bytes], list[Block]]:
     return blocks
 
 
-def extract(source: str, fmt: str, data: bytes) -> tuple[str, list[Paragraph]]:
+Convert = Callable[[str, bytes], list[Block]]
+
+
+def extract(
+    source: str, fmt: str, data: bytes, convert: Convert | None = None
+) -> tuple[str, list[Paragraph]]:
     """The extracted text of a non-.txt file and its paragraphs (numbered 1, 2, 3 …, each with
-    its page and heading path), or ``Unreadable``."""
+    its page and heading path), or ``Unreadable``. ``convert(fmt, data)``: where the converter
+    runs (a build passes ``qa.formats.guard.Guard.blocks``, a child process with limits);
+    default: in this process."""
     try:
-        found = converter(fmt)(data)
+        found = convert(fmt, data) if convert is not None else converter(fmt)(data)
     except Unreadable:
         raise
     except RecursionError:
