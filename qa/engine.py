@@ -21,9 +21,15 @@ from qa.documents import DocumentsFile, SourceTexts
 from qa.embedding import Encoder, OnnxEncoder, ensure_onnx
 from qa.errors import IndexCorrupt, IndexMismatch, NotFound, QuestionRejected
 from qa.formats import format_of
-from qa.indexing import Builder, BuildReport, build_index, encoder_meta, previous_build
+from qa.indexing import (
+    Builder,
+    BuildReport,
+    LocalBuilder,
+    build_index,
+    encoder_meta,
+)
 from qa.reader import Reader
-from qa.refresh import compare
+from qa.refresh import compare, previous_build
 from qa.retrieval import Hit, HybridRetriever
 from qa.store import StoredIndex, current_build, load, read_manifest
 from qa.types import Answer, Paragraph, Passage, SourceView
@@ -232,6 +238,8 @@ def ensure_index(
         if not changes.any:
             return None
         reason = "corpus changed"
+    if builder is not None and previous is not None and not isinstance(builder, LocalBuilder):
+        reason += "; a Ray build reads and embeds every file"
     if on_build:
         on_build(f"building the index for {corpus} ({reason})")
     for name, why in left_out:

@@ -21,22 +21,27 @@ from qa import __version__
 from qa.chunking import ChunkSettings, chunk_document
 from qa.corpus import SUPPORTED, load_corpus, walk
 from qa.dedupe import Key, copies_of, find_duplicates
-from qa.documents import DocumentsFile, record_line, write_documents
+from qa.documents import record_line, write_documents
 from qa.embedding import Encoder
-from qa.errors import CorpusError, IndexCorrupt, IndexMismatch
-from qa.refresh import Changes, Previous, compare, read_corpus, sha256_bytes
+from qa.errors import CorpusError
+from qa.refresh import (
+    Changes,
+    Previous,
+    compare,
+    merge_vectors,
+    read_corpus,
+    reused_passages,
+    sha256_bytes,
+)
 from qa.store import (
     FORMAT_VERSION,
     PassageList,
     build_lock,
     corpus_hash,
-    current_build,
     index_version,
     new_build_dir,
     publish,
-    read_manifest,
     sha256_file,
-    stored_vectors,
     write_offsets,
     write_passages,
 )
@@ -55,6 +60,9 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage of the build
+    # "refresh": only added and changed files read and embedded; "full": every file (no usable
+    # previous build, --rebuild, or a Ray build, which always reads and embeds every file)
+    mode: str = "full"
 
 
 def _settings(encoder: Encoder, chunk: ChunkSettings) -> dict[str, Any]:
@@ -69,47 +77,6 @@ def _settings(encoder: Encoder, chunk: ChunkSettings) -> dict[str, Any]:
         "chunking": chunk.to_dict(),
         "vector_policy": vector_policy(),
     }
-
-
-def settings_reason(
-    manifest: dict[str, Any], encoder_meta: dict[str, Any], chunk: ChunkSettings
-) -> str | None:
-    """Why a build made with ``manifest`` cannot serve (or seed a refresh) with these settings."""
-    if manifest.get("model") != encoder_meta or manifest.get("chunking") != chunk.to_dict():
-        return "model or chunking settings changed"
-    if manifest.get("vector_policy") != vector_policy():
-        return "vector index settings changed"
-    if manifest.get("package_version") != __version__:
-        return "package version changed"
-    return None
-
-
-def previous_build(
-    index_dir: Path, encoder_meta: dict[str, Any], chunk: ChunkSettings
-) -> tuple[Previous | None, str | None]:
-    """The current build when a refresh can start from it; else None and why not."""
-    build = current_build(index_dir)
-    if build is None:
-        return None, "no index yet"
-    try:
-        manifest = read_manifest(build)
-    except (IndexCorrupt, IndexMismatch) as exc:
-        return None, str(exc)
-    reason = settings_reason(manifest, encoder_meta, chunk)
-    if reason is not None:
-        return None, reason
-    return Previous(build, manifest, DocumentsFile(build / "documents.jsonl")), None
-
-
-def stale_reason(
-    corpus: Path, index_dir: Path, encoder_meta: dict[str, Any], chunk: ChunkSettings
-) -> str | None:
-    """Why the index must be (re)built, or None when it matches the corpus and settings."""
-    previous, reason = previous_build(index_dir, encoder_meta, chunk)
-    if previous is None:
-        return reason
-    files, _ = walk(corpus)
-    return "corpus changed" if compare(files, previous.files).any else None
 
 
 def _progress(total: int, desc: str, unit: str = "text") -> Any:
@@ -285,7 +252,9 @@ def build_index(
     mark = stage("embed", mark)
     path, counts = _write(corpus, index_dir, encoder, chunk, built, p_vecs, s_vecs, mark, stage)
     counts.update(changes.counts() if previous is not None else _full_counts(changes))
-    return BuildReport(path, True, "built", counts, time.perf_counter() - started, stages)
+    mode = "refresh" if previous is not None else "full"
+    seconds = time.perf_counter() - started
+    return BuildReport(path, True, "built", counts, seconds, stages, mode)
 
 
 def _full_counts(changes: Changes) -> dict[str, int]:
@@ -368,20 +337,6 @@ def _prepare_elsewhere(
     return _Built(docs, passages, skip, lines, state, [-1] * len(passages))
 
 
-def reused_passages(
-    doc: Document, old: Sequence[Passage], lo: int, hi: int, first_id: int
-) -> list[Passage]:
-    """The previous build's passages of an unchanged document, renumbered from ``first_id``,
-    their sentences carrying this build's near-duplicate copies."""
-    by_span = {(s.start, s.end): s for s in doc.sentences}
-    out: list[Passage] = []
-    for row in range(lo, hi):
-        p = old[row]
-        sents = tuple(by_span.get((s.start, s.end), replace(s, also_in=())) for s in p.sentences)
-        out.append(replace(p, id=first_id + len(out), sentences=sents, also_in=()))
-    return out
-
-
 def _vectors(
     encoder: Encoder, built: _Built, previous: Previous | None, builder: Builder
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -393,24 +348,7 @@ def _vectors(
         return builder.embed(encoder, passages, [s for p in passages for s in p.sentences])
     new_p = [passages[i] for i in fresh]
     p_new, s_new = builder.embed(encoder, new_p, [s for p in new_p for s in p.sentences])
-    old_p, old_s, old_base = stored_vectors(previous.path)
-    counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
-    base = np.concatenate([[0], np.cumsum(counts)])
-    p_vecs = np.zeros((len(passages), encoder.dim), dtype=np.float32)
-    s_vecs = np.zeros((int(base[-1]), encoder.dim), dtype=np.float32)
-    new_at = 0
-    new_s_at = 0
-    for i, row in enumerate(built.reuse):
-        n = int(counts[i])
-        if row < 0:
-            p_vecs[i] = p_new[new_at]
-            s_vecs[base[i] : base[i] + n] = s_new[new_s_at : new_s_at + n]
-            new_at += 1
-            new_s_at += n
-        else:
-            p_vecs[i] = old_p[row]
-            s_vecs[base[i] : base[i] + n] = old_s[old_base[row] : old_base[row] + n]
-    return p_vecs, s_vecs
+    return merge_vectors(previous, passages, built.reuse, p_new, s_new)
 
 
 def _write(

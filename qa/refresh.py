@@ -20,11 +20,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from qa.corpus import SourceFile, document_of, read_bytes
+import numpy as np
+
+from qa import __version__
+from qa.chunking import ChunkSettings
+from qa.corpus import SourceFile, document_of, read_bytes, walk
 from qa.dedupe import Signatures, signatures
 from qa.documents import (
     DocumentsFile,
@@ -33,8 +38,11 @@ from qa.documents import (
     record_line,
     signatures_of_record,
 )
+from qa.errors import IndexCorrupt, IndexMismatch
 from qa.formats.guard import Guard
-from qa.types import Document
+from qa.store import current_build, read_manifest, stored_vectors
+from qa.types import Document, Passage
+from qa.vector_index import vector_policy
 
 log = logging.getLogger("qa")
 
@@ -78,6 +86,47 @@ class Changes:
             "removed": len(self.removed),
             "reused": len(self.unchanged),
         }
+
+
+def settings_reason(
+    manifest: dict[str, Any], encoder_meta: dict[str, Any], chunk: ChunkSettings
+) -> str | None:
+    """Why a build made with ``manifest`` cannot serve (or seed a refresh) with these settings."""
+    if manifest.get("model") != encoder_meta or manifest.get("chunking") != chunk.to_dict():
+        return "model or chunking settings changed"
+    if manifest.get("vector_policy") != vector_policy():
+        return "vector index settings changed"
+    if manifest.get("package_version") != __version__:
+        return "package version changed"
+    return None
+
+
+def previous_build(
+    index_dir: Path, encoder_meta: dict[str, Any], chunk: ChunkSettings
+) -> tuple[Previous | None, str | None]:
+    """The current build when a refresh can start from it; else None and why not."""
+    build = current_build(index_dir)
+    if build is None:
+        return None, "no index yet"
+    try:
+        manifest = read_manifest(build)
+    except (IndexCorrupt, IndexMismatch) as exc:
+        return None, str(exc)
+    reason = settings_reason(manifest, encoder_meta, chunk)
+    if reason is not None:
+        return None, reason
+    return Previous(build, manifest, DocumentsFile(build / "documents.jsonl")), None
+
+
+def stale_reason(
+    corpus: Path, index_dir: Path, encoder_meta: dict[str, Any], chunk: ChunkSettings
+) -> str | None:
+    """Why the index must be (re)built, or None when it matches the corpus and settings."""
+    previous, reason = previous_build(index_dir, encoder_meta, chunk)
+    if previous is None:
+        return reason
+    files, _ = walk(corpus)
+    return "corpus changed" if compare(files, previous.files).any else None
 
 
 def sha256_bytes(data: bytes | None) -> str:
@@ -172,3 +221,46 @@ def _stored(line: bytes) -> tuple[Document, Signatures, bytes]:
         sig = signatures(doc)
         line = record_line(doc, sig)
     return doc, sig, line
+
+
+def reused_passages(
+    doc: Document, old: Sequence[Passage], lo: int, hi: int, first_id: int
+) -> list[Passage]:
+    """The previous build's passages (rows ``lo``–``hi``) of an unchanged document, renumbered
+    from ``first_id``, their sentences carrying this build's near-duplicate copies (a sentence
+    cut in pieces for length has none, as in a fresh chunking)."""
+    by_span = {(s.start, s.end): s for s in doc.sentences}
+    out: list[Passage] = []
+    for row in range(lo, hi):
+        p = old[row]
+        sents = tuple(by_span.get((s.start, s.end), replace(s, also_in=())) for s in p.sentences)
+        out.append(replace(p, id=first_id + len(out), sentences=sents, also_in=()))
+    return out
+
+
+def merge_vectors(
+    previous: Previous,
+    passages: Sequence[Passage],
+    reuse: Sequence[int],
+    p_new: np.ndarray,
+    s_new: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Passage and sentence vectors in this build's order: row ``reuse[i]`` of the previous
+    build for a reused passage, the next of the freshly embedded ones (in order) otherwise."""
+    old_p, old_s, old_base = stored_vectors(previous.path)
+    dim = old_p.shape[1] if old_p.size else p_new.shape[1]
+    counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
+    base = np.concatenate([[0], np.cumsum(counts)])
+    p_vecs = np.zeros((len(passages), dim), dtype=np.float32)
+    s_vecs = np.zeros((int(base[-1]), dim), dtype=np.float32)
+    new_p = new_s = 0
+    for i, row in enumerate(reuse):
+        n = int(counts[i])
+        if row < 0:
+            p_vecs[i] = p_new[new_p]
+            s_vecs[base[i] : base[i] + n] = s_new[new_s : new_s + n]
+            new_p, new_s = new_p + 1, new_s + n
+        else:
+            p_vecs[i] = old_p[row]
+            s_vecs[base[i] : base[i] + n] = old_s[old_base[row] : old_base[row] + n]
+    return p_vecs, s_vecs
