@@ -286,9 +286,11 @@ def test_package_version_change_rebuilds(
     corpus = make_corpus()
     index_dir = tmp_path / "index"
     _built(corpus, index_dir, fake_encoder)
-    monkeypatch.setattr("qa.indexing.__version__", "99.0.0")
+    monkeypatch.setattr("qa.indexing.__version__", "99.0.0")  # written to the manifest
+    monkeypatch.setattr("qa.refresh.__version__", "99.0.0")  # compared with it
     report = ensure_index(corpus, index_dir, fake_encoder)
     assert report is not None and report.reason == "package version changed"
+    assert report.mode == "full"
 
 
 def test_rebuild_requested(
