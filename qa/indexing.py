@@ -323,7 +323,8 @@ def _prepare_elsewhere(
     corpus: Path, encoder: Encoder, chunk: ChunkSettings, changes: Changes, builder: Builder
 ) -> _Built:
     """A full build by another builder (Ray): it reads the files itself; here each file is
-    hashed for the manifest and its document stored (signatures are left to the next refresh)."""
+    hashed for the manifest and its document stored, with the signatures the builder computed
+    (when it keeps them as ``signatures``; else the next refresh computes them)."""
     docs, passages, skip = builder.prepare(corpus, encoder, chunk)
     state: dict[str, dict[str, Any]] = {}
     readable = {d.source for d in docs}
@@ -333,7 +334,8 @@ def _prepare_elsewhere(
         if f.source not in readable:
             meta["skipped"] = True
         state[f.source] = meta
-    lines = [record_line(d, None) for d in docs]
+    computed = getattr(builder, "signatures", {})
+    lines = [record_line(d, computed.get(d.source)) for d in docs]
     return _Built(docs, passages, skip, lines, state, [-1] * len(passages))
 
 

@@ -49,7 +49,7 @@ import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_document
 from qa.corpus import SUPPORTED, document_of, read_bytes, scan
-from qa.dedupe import find_duplicates, signatures
+from qa.dedupe import Signatures, find_duplicates, signatures
 from qa.embedding import Encoder, OnnxEncoder, token_counter
 from qa.errors import ClusterError, CorpusError
 from qa.formats.guard import Guard
@@ -178,6 +178,7 @@ class RayBuilder:
         self.address = address
         self.workers = workers
         self.workers_seen: dict[int, dict[str, float]] = {}
+        self.signatures: dict[str, Signatures] = {}  # of the last prepare's documents
         self.driver_peak_mb = 0.0
         self._connected = False
         self._stdout: Any = sys.stdout
@@ -270,6 +271,8 @@ class RayBuilder:
         if not readable:
             raise CorpusError(f"no readable {SUPPORTED} files in {corpus} — pass --corpus DIR")
         docs = [doc for doc, _ in readable]
+        # kept for the documents stored with the build, as a local build stores them
+        self.signatures = {doc.source: sig for doc, sig in readable}
         canonical = find_duplicates(docs, [sig for _, sig in readable])
         del found, readable
         docs, skip, copies = attach_copies(docs, canonical)

@@ -41,7 +41,7 @@ class _Reply(msgspec.Struct):
     error: str | None = None
 
 
-def _limit(memory: int) -> None:  # in the child, before it starts
+def _limit(memory: int) -> None:  # in the child, before it imports any converter
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
@@ -77,13 +77,12 @@ class Guard:
     def _start(self) -> subprocess.Popen[bytes]:
         if self._child is None or self._child.poll() is not None:
             self.close()
-            memory = self.memory_bytes
+            # the child sets its own limit first thing (no preexec_fn: the server has threads)
             self._child = subprocess.Popen(
-                [sys.executable, "-m", "qa.formats.guard"],
+                [sys.executable, "-m", "qa.formats.guard", str(self.memory_bytes)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                preexec_fn=lambda: _limit(memory),
             )
         return self._child
 
@@ -157,4 +156,5 @@ def _serve() -> None:  # the child's loop
 
 
 if __name__ == "__main__":
+    _limit(int(sys.argv[1]) if len(sys.argv) > 1 else MEMORY_BYTES)
     _serve()
