@@ -46,7 +46,7 @@ CACHE = PROJECT / "index" / "bench"
 GOLD = (PROJECT / "eval" / "gold" / "seeds.jsonl", PROJECT / "eval" / "gold" / "licenses.jsonl")
 ONE_MILLION = PROJECT / "eval" / "bench-1m.json"
 QUESTION = "who led the 2014 Kassab offensive?"
-SECTIONS = ("cold", "inproc", "http", "build", "scale", "scale-out")
+SECTIONS = ("cold", "inproc", "http", "build", "scale", "scale-out", "refresh")
 PREVIOUS = "8208fa2"  # the last commit before the reading model
 PREVIOUS_SECTIONS = ("cold", "inproc", "http")  # measured for the previous code too
 # the entry points every version has; children run them as `python -c` in the checkout measured
@@ -702,6 +702,65 @@ def worker_build_seeds() -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- refresh (incremental)
+
+REFRESH_TARGET = 0.05  # a refresh after adding one file, as a share of a full build's time
+
+
+def refresh_figures(run: SectionRun) -> dict[str, Any]:
+    """On a copy of the synthetic corpus of --refresh-passages passages (and its index): a full
+    build, then one new article added and the index refreshed (qa.refresh), both timed in this
+    process with the same recombining encoder (eval/synthetic.py; its vectors are cheap, so the
+    embedding share of the full build is smaller than with the model, and the ratio is, if
+    anything, pessimistic)."""
+    from eval.synthetic import recombining_encoder, write_corpus
+    from qa.engine import INDEX_ROOT, ensure_index
+    from qa.indexing import build_index
+
+    passages, seed = run.args.refresh_passages, run.args.seed
+    corpus, index, _ = synthetic_index(passages, seed, None)
+    work, refreshed = run.tmp / "corpus", run.tmp / "index"
+    shutil.copytree(corpus, work)
+    shutil.copytree(index, refreshed, symlinks=True)
+    encoder = recombining_encoder(INDEX_ROOT / "models", CACHE)
+    assert ensure_index(work, refreshed, encoder) is None  # the copy is up to date
+    _log(f"refresh: a full build of {passages} passages")
+    full = build_index(work, run.tmp / "full", encoder)
+    extra = run.tmp / "extra"
+    write_corpus(extra, 20, seed + 1)  # one article of ~20 passages
+    added = sorted(extra.glob("*.txt"))[0]
+    shutil.copy(added, work / f"zz-added-{added.name}")
+    _log("refresh: one file added")
+    report = ensure_index(work, refreshed, encoder)
+    assert report is not None and report.mode == "refresh"
+    return {
+        "passages": full.counts["passages"],
+        "documents": full.counts["documents"],
+        "full_s": round(full.seconds, 2),
+        "full_stages_s": full.stages,
+        "refresh_s": round(report.seconds, 2),
+        "refresh_stages_s": report.stages,
+        "changes": {k: report.counts[k] for k in ("added", "changed", "removed", "reused")},
+        "share": round(report.seconds / full.seconds, 4),
+        "vectors": "recombined real embeddings (eval/synthetic.py), not model outputs",
+    }
+
+
+def refresh_rows(rows: list[dict[str, Any]], out: dict[str, Any] | None) -> None:
+    if not out:
+        return
+    _row(
+        rows,
+        f"refresh after adding one file to {out['passages']} passages: full build "
+        f"{out['full_s']:.1f} s, refresh",
+        f"≤ {REFRESH_TARGET:.0%} of a full build",
+        None,
+        out["refresh_s"],
+        " s",
+        met=lambda v: v <= REFRESH_TARGET * out["full_s"],
+    )
+
+
 # ---------------------------------------------------------------- scale-out (Ray)
 
 
@@ -1182,6 +1241,7 @@ def table(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
         _row(rows, "  progress shown", "yes", None, "tqdm bar on a terminal")
     scale_out_rows(rows, results.get("scale-out"))
+    refresh_rows(rows, results.get("refresh"))
     for key, label in (("scale", None), ("scale_1m", "1M")):
         scale = results.get(key)
         if scale:
@@ -1366,6 +1426,7 @@ SECTION_TABLE = {  # in the order a run measures them
         finish=build_seeds,
     ),
     "scale-out": Section(code=scale_out),
+    "refresh": Section(code=refresh_figures),
 }
 assert set(SECTION_TABLE) == set(SECTIONS)
 
@@ -1452,6 +1513,9 @@ def parser() -> argparse.ArgumentParser:
         "--scale-out-passages", type=int, default=3000, help="synthetic corpus of scale-out"
     )
     ap.add_argument("--workers", type=int, default=1, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--refresh-passages", type=int, default=20_000, help="synthetic corpus of refresh"
+    )
     ap.add_argument("--no-baseline", action="store_true", help="skip the straightforward approach")
     ap.add_argument(
         "--previous",
@@ -1487,6 +1551,7 @@ def main(argv: list[str] | None = None) -> None:
         args.passages, args.flat_max, args.cold_runs = 3000, 1000, 1
         args.questions, args.requests, args.embed_passages = 30, 100, 64
         args.scale_out_passages = 200
+        args.refresh_passages = 2000
         args.no_baseline = True
     if args.render:  # re-print the table of a saved run
         results = json.loads(args.render.read_text())

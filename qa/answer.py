@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +34,7 @@ import numpy as np
 
 from qa.errors import CitationError, ModelError
 from qa.features import coverage, has_type, question_names, question_type
+from qa.formats import format_of, text_fragment_link
 from qa.reader import Reading
 from qa.retrieval import Hit
 from qa.store import StoredIndex
@@ -192,11 +193,13 @@ class Composer:
         texts: Mapping[str, str],
         reader: ReaderModel,
         settings: ComposerSettings | None = None,
+        locate: Callable[[str, int], tuple[int | None, tuple[str, ...]]] | None = None,
     ) -> None:
         self.store = store
         self.texts = texts
         self.reader = reader
         self.settings = settings or ComposerSettings()
+        self._locate = locate  # page and heading path of a paragraph in the original
         self._idf: Mapping[str, float] = store.idf
         self._default_idf = max(self._idf.values(), default=1.0)
         self._file_terms = lru_cache(maxsize=1024)(self._terms_of_file)
@@ -380,7 +383,20 @@ class Composer:
             verify(citation, self.texts)
         except CitationError:
             return None
-        return citation
+        return self._located(citation)
+
+    def _located(self, citation: Citation) -> Citation:
+        """Where a person finds the quote in the original: the PDF page, the heading path, a
+        text-fragment link for HTML."""
+        if self._locate is None:
+            return citation
+        page, headings = self._locate(citation.source, citation.paragraph)
+        link = None
+        if format_of(citation.source) == "html":
+            link = text_fragment_link(citation.source, citation.quote)
+        if page is None and not headings and link is None:
+            return citation
+        return replace(citation, page=page, headings=headings, link=link)
 
     def _cite(self, sent: Sentence) -> Citation | None:
         return self._verified(

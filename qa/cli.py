@@ -25,6 +25,7 @@ from qa.cli_base import (
     reader_option,
 )
 from qa.cli_serve import serve_command
+from qa.cli_show import show_command
 from qa.errors import QAError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -90,6 +91,7 @@ def main() -> None:
 
 main.add_command(ask_command)
 main.add_command(serve_command)
+main.add_command(show_command)
 
 
 @main.command("index")
@@ -141,27 +143,44 @@ def index_command(
 
             local = ray_address == "local"
             builder = RayBuilder(None if local else ray_address, ray_workers)
+            click.echo(
+                "note: a Ray build reads, parses and embeds every file (no incremental refresh)",
+                err=True,
+            )
         with builder as chosen:
             report = ensure_index(src, folder, encoder, rebuild=rebuild, builder=chosen)
         build = current_build(folder)
         assert build is not None
         manifest = read_manifest(build)
         counts = manifest["counts"]
+        if report is not None:
+            changes = {k: report.counts[k] for k in ("added", "changed", "removed", "reused")}
+        else:
+            files = manifest["corpus"]["files"]
+            changes = {"added": 0, "changed": 0, "removed": 0, "reused": len(files)}
         if json_:
             click.echo(
                 _dump(
                     {
                         "index": str(build),
                         "built": report is not None,
+                        "mode": report.mode if report else "up to date",
                         "index_version": manifest["index_version"],
                         "counts": counts,
+                        "changes": changes,
                         "seconds": round(report.seconds, 3) if report else 0.0,
                     }
                 )
             )
         else:
             click.echo(
-                render("index.txt.j2", report=report or _UpToDate(), path=build, counts=counts)
+                render(
+                    "index.txt.j2",
+                    report=report or _UpToDate(),
+                    path=build,
+                    counts=counts,
+                    changes=changes,
+                )
             )
 
     _run(build)

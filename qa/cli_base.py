@@ -13,7 +13,10 @@ import click
 
 from qa.errors import QAError
 
-CORPUS_HELP = "Folder of UTF-8 .txt files (default: seeds/ of this project)."
+CORPUS_HELP = (
+    "Folder of .txt, .md, .html, .pdf and .docx files, nested folders too (default: seeds/ of "
+    "this project)."
+)
 INDEX_HELP = "Index folder (default: index/<corpus>-<hash>/ of this project)."
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,7 +1,11 @@
 """Files → paragraphs → sentences, with offsets into the original file (near-duplicate
 paragraphs across files: qa.dedupe).
 
-Paragraph rule (documented in the README):
+The corpus is every .txt, .md/.markdown, .html/.htm, .pdf and .docx file under the folder
+(``scan``). Other formats become text through ``qa.formats`` (paragraphs follow the document's
+own structure); a .txt file is its own text, with the paragraph rule below.
+
+Paragraph rule for .txt (documented in the README):
   * Lines are grouped into blocks separated by blank lines.
   * A file is *hard-wrapped* when 95% of its non-blank lines are at most WRAP_WIDTH characters
     and at least one block has several lines. In such a file a block is one paragraph — its
@@ -18,14 +22,16 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections import Counter
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 
 import sentencex
 
 from qa.errors import CorpusError
+from qa.formats import Convert, Unreadable, extract, format_of
 from qa.text import terms, words
 from qa.types import Document, Paragraph, Sentence
 
@@ -38,78 +44,177 @@ MAX_FILE_BYTES = 50_000_000
 
 # ---------------------------------------------------------------- reading files
 
+SUPPORTED = ".txt, .md, .html, .pdf or .docx"
 
-def list_sources(folder: Path, warn: bool = False) -> list[Path]:
-    """The corpus files: top-level ``*.txt`` regular files, symlinks only inside the folder.
-    With ``warn``, each file left out is reported once (the indexer asks; quick checks don't)."""
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A corpus file as the walk found it: its name relative to the corpus folder ("/"
+    separators), its path, and the size and modification time that say whether it changed."""
+
+    source: str
+    path: Path
+    size: int
+    mtime_ns: int
+
+    @property
+    def format(self) -> str:
+        return format_of(self.source) or "txt"
+
+
+def _check_folder(folder: Path) -> None:
     if not folder.exists():
         raise CorpusError(f"corpus folder {folder} does not exist — pass --corpus DIR")
     if not folder.is_dir():
         raise CorpusError(f"corpus {folder} is not a folder — pass --corpus DIR")
     if not os.access(folder, os.R_OK | os.X_OK):
         raise CorpusError(f"corpus folder {folder} is not readable")
-    root = folder.resolve()
-    found = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() != ".txt":
-            continue
-        real = path.resolve()
-        if path.is_symlink() and not real.exists():
-            if warn:
-                log.warning("skipping %s: broken symlink", path.name)
-            continue
-        if path.is_symlink() and real.parent != root and root not in real.parents:
-            if warn:
-                log.warning("skipping %s: symlink points outside the corpus", path.name)
-            continue
-        if real.is_file():
-            found.append(path)
-        elif warn:
-            log.warning("skipping %s: not a regular file", path.name)
-    if not found:
-        raise CorpusError(f"no .txt files in {folder} — pass --corpus DIR")
+
+
+def scan(folder: Path, warn: bool = False) -> list[SourceFile]:
+    """The corpus files (see ``walk``). With ``warn``, each file left out is reported once (the
+    indexer asks; quick checks don't)."""
+    found, left_out = walk(folder)
+    if warn:
+        for name, why in left_out:
+            log.warning("skipping %s: %s", name, why)
     return found
 
 
-def decode(path: Path) -> str | None:
-    """The file's text, or None (with a warning) when it is empty, binary or not UTF-8."""
+def walk(folder: Path) -> tuple[list[SourceFile], list[tuple[str, str]]]:
+    """The corpus files, found in one walk: regular files with a supported suffix anywhere
+    under the folder (hidden folders skipped, symlinked folders not followed, a symlinked file
+    kept only when it points inside the folder), sorted by relative name; and the files left
+    out, each with why."""
+    _check_folder(folder)
+    root = folder.resolve()
+    found: list[SourceFile] = []
+    left_out: list[tuple[str, str]] = []
+
+    def skip(name: str, why: str) -> None:
+        left_out.append((name, why))
+
+    def visit(here: Path, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(here), key=lambda e: e.name)
+        except OSError as exc:
+            skip(prefix or ".", f"cannot list it ({exc.strerror})")
+            return
+        for entry in entries:
+            name = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if not entry.name.startswith("."):
+                    visit(Path(entry.path), name + "/")
+                continue
+            if format_of(entry.name) is None:
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                real = path.resolve()
+                if not real.exists():
+                    skip(name, "broken symlink")
+                    continue
+                if root not in real.parents:
+                    skip(name, "symlink points outside the corpus")
+                    continue
+            try:
+                st = path.stat()
+            except OSError as exc:
+                skip(name, f"cannot read it ({exc.strerror})")
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                skip(name, "not a regular file")
+                continue
+            found.append(SourceFile(name, path, st.st_size, st.st_mtime_ns))
+
+    visit(folder, "")
+    found.sort(key=lambda f: f.source)
+    if not found:
+        raise CorpusError(f"no {SUPPORTED} files in {folder} — pass --corpus DIR")
+    return found, left_out
+
+
+def list_sources(folder: Path, warn: bool = False) -> list[Path]:
+    """The paths of the corpus files (see ``scan``)."""
+    return [f.path for f in scan(folder, warn)]
+
+
+def read_bytes(path: Path, name: str) -> bytes | None:
+    """The file's bytes, or None (with a warning) when it cannot be read or is too large."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        log.warning("skipping %s: cannot read it (%s)", path.name, exc.strerror)
+        log.warning("skipping %s: cannot read it (%s)", name, exc.strerror)
         return None
     if len(data) > MAX_FILE_BYTES:
-        log.warning("skipping %s: larger than %d bytes", path.name, MAX_FILE_BYTES)
+        log.warning("skipping %s: larger than %d bytes", name, MAX_FILE_BYTES)
         return None
+    return data
+
+
+def decode_text(name: str, data: bytes) -> str | None:
+    """A .txt file's text, or None (with a warning) when it is empty, binary or not UTF-8."""
     if b"\x00" in data:
-        log.warning("skipping %s: binary file", path.name)
+        log.warning("skipping %s: binary file", name)
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        log.warning("skipping %s: not UTF-8", path.name)
+        log.warning("skipping %s: not UTF-8", name)
         return None
     if not text.strip():
-        log.warning("skipping %s: empty file", path.name)
+        log.warning("skipping %s: empty file", name)
         return None
     return text
 
 
+def decode(path: Path) -> str | None:
+    """A .txt file's text, or None (with a warning) when it is empty, binary or not UTF-8."""
+    data = read_bytes(path, path.name)
+    return None if data is None else decode_text(path.name, data)
+
+
+def document_of(source: str, data: bytes, convert: Convert | None = None) -> Document | None:
+    """The document of a corpus file's bytes, in its format; None (with one warning naming the
+    file and why) when it cannot be read. ``convert``: where formats other than .txt are
+    converted (``qa.formats.extract``)."""
+    fmt = format_of(source) or "txt"
+    if fmt == "txt":
+        text = decode_text(source, data)
+        return None if text is None else parse_document(source, text)
+    if not data.strip():
+        log.warning("skipping %s: empty file", source)
+        return None
+    try:
+        text, paragraphs = extract(source, fmt, data, convert)
+    except Unreadable as exc:
+        log.warning("skipping %s: %s", source, exc)
+        return None
+    return document_from(source, text, paragraphs)
+
+
 def load_corpus(folder: Path) -> list[Document]:
     docs = []
-    for path in list_sources(folder, warn=True):
-        text = decode(path)
-        if text is not None:
-            docs.append(parse_document(path.name, text))
+    for f in scan(folder, warn=True):
+        data = read_bytes(f.path, f.source)
+        doc = document_of(f.source, data) if data is not None else None
+        if doc is not None:
+            docs.append(doc)
     if not docs:
-        raise CorpusError(f"no readable UTF-8 .txt files in {folder} — pass --corpus DIR")
+        raise CorpusError(f"no readable {SUPPORTED} files in {folder} — pass --corpus DIR")
     return docs
 
 
 def parse_document(source: str, text: str) -> Document:
-    paragraphs = mark_chrome(split_paragraphs(source, text))
-    sentences = tuple(s for p in paragraphs if not p.chrome for s in split_sentences(p))
-    return Document(source=source, text=text, paragraphs=tuple(paragraphs), sentences=sentences)
+    """A .txt file's document: the plain-text paragraph rules below."""
+    return document_from(source, text, split_paragraphs(source, text))
+
+
+def document_from(source: str, text: str, paragraphs: list[Paragraph]) -> Document:
+    marked = mark_chrome(paragraphs)
+    sentences = tuple(s for p in marked if not p.chrome for s in split_sentences(p))
+    return Document(source=source, text=text, paragraphs=tuple(marked), sentences=sentences)
 
 
 # ---------------------------------------------------------------- paragraphs

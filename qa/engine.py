@@ -7,7 +7,7 @@ import logging
 import os
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -16,16 +16,26 @@ import numpy as np
 
 from qa.answer import Composer, ComposerSettings, ReaderModel
 from qa.chunking import ChunkSettings
-from qa.corpus import decode, list_sources
+from qa.corpus import walk
+from qa.documents import DocumentsFile, SourceTexts
 from qa.embedding import Encoder, OnnxEncoder, ensure_onnx
-from qa.errors import IndexCorrupt, NotFound, QuestionRejected
-from qa.indexing import Builder, BuildReport, build_index, stale_reason
+from qa.errors import IndexCorrupt, IndexMismatch, NotFound, QuestionRejected
+from qa.formats import format_of
+from qa.indexing import (
+    Builder,
+    BuildReport,
+    LocalBuilder,
+    build_index,
+    encoder_meta,
+)
 from qa.reader import Reader
+from qa.refresh import compare, previous_build
 from qa.retrieval import Hit, HybridRetriever
-from qa.store import StoredIndex, current_build, load
-from qa.types import Answer, Paragraph, Passage
+from qa.store import StoredIndex, current_build, load, read_manifest
+from qa.types import Answer, Paragraph, Passage, SourceView
 
 log = logging.getLogger("qa")
+CorpusTexts = SourceTexts  # the name it had when only .txt files were read
 
 PROJECT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = PROJECT / "seeds"
@@ -73,11 +83,20 @@ class Engine:
         self.store = store
         self.encoder = encoder
         self.index_version: str = store.manifest["index_version"]
-        self.texts: Mapping[str, str] = CorpusTexts(corpus, store.sources)
+        self.texts = SourceTexts(
+            corpus,
+            store.sources,
+            DocumentsFile(store.path / "documents.jsonl"),
+            store.manifest["corpus"]["files"],
+        )
         self.retriever = HybridRetriever(store)
         self.reader = reader
         self.composer = Composer(
-            store, self.texts, reader, composer_settings or ComposerSettings.tuned()
+            store,
+            self.texts,
+            reader,
+            composer_settings or ComposerSettings.tuned(),
+            locate=self.texts.locate,
         )
         # threads that compose a batch's answers side by side (started at the first batch): the
         # reading model, most of the work, runs outside the GIL, and its scores do not depend
@@ -150,11 +169,41 @@ class Engine:
 
     def paragraph(self, source: str, number: int) -> Paragraph:
         """A paragraph of a corpus file, for citation links. Only files of the index."""
-        return paragraph_of(self.texts, source, number)
+        paras = self.texts.paragraphs(source)
+        if not 1 <= number <= len(paras):
+            raise NotFound(f"{source} has no paragraph {number}")
+        return paras[number - 1]
+
+    def source(self, source: str) -> SourceView:
+        """The text a source's citations point into (the file itself for .txt, the extracted
+        text otherwise) with its paragraphs, for `qa show` and the citation panel."""
+        return source_view(self.texts, source)
+
+
+def open_texts(corpus: Path, index_dir: Path | None = None) -> SourceTexts:
+    """The texts of the current build of ``corpus``'s index, without loading anything else."""
+    folder = index_dir or default_index_dir(corpus)
+    build = current_build(folder)
+    if build is None:
+        raise IndexMismatch(f"no index in {folder} yet — build it with `qa index --corpus DIR`")
+    manifest = read_manifest(build)
+    return SourceTexts(
+        corpus,
+        manifest.get("sources", ()),
+        DocumentsFile(build / "documents.jsonl"),
+        manifest["corpus"]["files"],
+    )
+
+
+def source_view(texts: SourceTexts, source: str) -> SourceView:
+    text = texts.get(source)
+    if text is None:
+        raise NotFound(f"no source named {source!r} in this index — see `qa index`")
+    return SourceView(source, format_of(source) or "txt", text, texts.paragraphs(source))
 
 
 def paragraph_of(texts: Mapping[str, str], source: str, number: int) -> Paragraph:
-    """Paragraph ``number`` of ``source`` among ``texts``, or NotFound."""
+    """Paragraph ``number`` of ``source`` among ``texts`` (.txt rules), or NotFound."""
     text = texts.get(source)
     if text is None:
         raise NotFound(f"no source named {source!r} in this corpus")
@@ -174,48 +223,26 @@ def ensure_index(
     on_build: Callable[[str], None] | None = None,
     builder: Builder | None = None,
 ) -> BuildReport | None:
-    """Build the index when it is missing or stale (``builder``: where the heavy stages run,
-    e.g. ``qa.ray_build.RayBuilder``; default: this process). None when it is up to date."""
-    list_sources(corpus)  # a missing or empty corpus fails before anything is announced
-    meta = {
-        "name": encoder.name,
-        "weights_sha256": encoder.fingerprint,
-        "dim": encoder.dim,
-        "max_seq_length": encoder.max_seq_length,
-    }
+    """Build the index when it is missing or stale, or refresh it when only the corpus changed
+    (``qa.refresh``: only added and changed files are read and embedded). ``builder``: where the
+    heavy stages run, e.g. ``qa.ray_build.RayBuilder`` (always a full build); default: this
+    process. None when it is up to date. The folder is walked once, each file read at most
+    once."""
+    files, left_out = walk(corpus)  # a missing or empty corpus fails before anything is announced
     chunk = ChunkSettings()
-    reason = "rebuild requested" if rebuild else stale_reason(corpus, index_dir, meta, chunk)
+    previous, reason = previous_build(index_dir, encoder_meta(encoder), chunk)
+    if rebuild:
+        previous, reason = None, "rebuild requested"
+    changes = compare(files, previous.files if previous is not None else None)
     if reason is None:
-        return None
+        if not changes.any:
+            return None
+        reason = "corpus changed"
+    if builder is not None and previous is not None and not isinstance(builder, LocalBuilder):
+        reason += "; a Ray build reads and embeds every file"
     if on_build:
         on_build(f"building the index for {corpus} ({reason})")
-    return replace(build_index(corpus, index_dir, encoder, chunk, builder), reason=reason)
-
-
-class CorpusTexts(Mapping[str, str]):
-    """The decoded text of each corpus file that has passages, read on first use and kept, so
-    opening an index of thousands of files reads none of them until a citation needs one."""
-
-    def __init__(self, corpus: Path, sources: Sequence[str]) -> None:
-        self._corpus = corpus
-        self._sources = frozenset(sources)
-        self._texts: dict[str, str | None] = {}
-
-    def __getitem__(self, name: str) -> str:
-        if name not in self._sources:
-            raise KeyError(name)
-        if name not in self._texts:
-            self._texts[name] = decode(self._corpus / name)
-        text = self._texts[name]
-        if text is None:
-            raise KeyError(name)
-        return text
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._sources and self.get(name) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._sources))
-
-    def __len__(self) -> int:
-        return len(self._sources)
+    for name, why in left_out:
+        log.warning("skipping %s: %s", name, why)
+    report = build_index(corpus, index_dir, encoder, chunk, builder, changes, previous)
+    return replace(report, reason=reason)

@@ -1,7 +1,7 @@
 """The one exception tree of the package.
 
 QAError                      anything the user can fix; shown as one line, never a traceback
-├── CorpusError              missing/unreadable corpus folder, no usable .txt files
+├── CorpusError              missing/unreadable corpus folder, no usable source files
 ├── IndexError_              a built index is unusable
 │   ├── IndexCorrupt         a file is missing, truncated or fails its checksum
 │   └── IndexMismatch        the index was built from another corpus or other settings

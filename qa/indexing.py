@@ -1,9 +1,11 @@
 """Building an index: read, de-duplicate and chunk the corpus, embed it, write the build folder
-and publish it; and why an existing index is stale."""
+and publish it; refreshing one (only added and changed files parsed and embedded, see
+``qa.refresh``); and why an existing index is stale."""
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 import time
@@ -17,27 +19,37 @@ import numpy as np
 
 from qa import __version__
 from qa.chunking import ChunkSettings, chunk_document
-from qa.corpus import load_corpus
+from qa.corpus import SUPPORTED, load_corpus, walk
 from qa.dedupe import Key, copies_of, find_duplicates
+from qa.documents import record_line, write_documents
 from qa.embedding import Encoder
-from qa.errors import IndexCorrupt, IndexMismatch
+from qa.errors import CorpusError
+from qa.refresh import (
+    Changes,
+    Previous,
+    compare,
+    merge_vectors,
+    read_corpus,
+    reused_passages,
+    sha256_bytes,
+)
 from qa.store import (
     FORMAT_VERSION,
+    PassageList,
     build_lock,
     corpus_hash,
-    corpus_state,
-    corpus_unchanged,
-    current_build,
     index_version,
     new_build_dir,
     publish,
-    read_manifest,
+    sha256_file,
     write_offsets,
     write_passages,
 )
 from qa.text import terms
 from qa.types import Document, Passage, Sentence, Span
 from qa.vector_index import vector_index, vector_policy, write_vector_index
+
+log = logging.getLogger("qa")
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,9 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     stages: dict[str, float] = field(default_factory=dict)  # seconds per stage of the build
+    # "refresh": only added and changed files read and embedded; "full": every file (no usable
+    # previous build, --rebuild, or a Ray build, which always reads and embeds every file)
+    mode: str = "full"
 
 
 def _settings(encoder: Encoder, chunk: ChunkSettings) -> dict[str, Any]:
@@ -62,28 +77,6 @@ def _settings(encoder: Encoder, chunk: ChunkSettings) -> dict[str, Any]:
         "chunking": chunk.to_dict(),
         "vector_policy": vector_policy(),
     }
-
-
-def stale_reason(
-    corpus: Path, index_dir: Path, encoder_meta: dict[str, Any], chunk: ChunkSettings
-) -> str | None:
-    """Why the index must be (re)built, or None when it matches the corpus and settings."""
-    build = current_build(index_dir)
-    if build is None:
-        return "no index yet"
-    try:
-        manifest = read_manifest(build)
-    except (IndexCorrupt, IndexMismatch) as exc:
-        return str(exc)
-    if manifest.get("model") != encoder_meta or manifest.get("chunking") != chunk.to_dict():
-        return "model or chunking settings changed"
-    if manifest.get("vector_policy") != vector_policy():
-        return "vector index settings changed"
-    if manifest.get("package_version") != __version__:
-        return "package version changed"
-    if not corpus_unchanged(corpus, manifest["corpus"]["files"]):
-        return "corpus changed"
-    return None
 
 
 def _progress(total: int, desc: str, unit: str = "text") -> Any:
@@ -210,18 +203,29 @@ def with_copies(
     return [_paragraph_copies(p, by_name, copies) for p in passages]
 
 
+def encoder_meta(encoder: Encoder) -> dict[str, Any]:
+    return {
+        "name": encoder.name,
+        "weights_sha256": encoder.fingerprint,
+        "dim": encoder.dim,
+        "max_seq_length": encoder.max_seq_length,
+    }
+
+
 def build_index(
     corpus: Path,
     index_dir: Path,
     encoder: Encoder,
     chunk: ChunkSettings | None = None,
     builder: Builder | None = None,
+    changes: Changes | None = None,
+    previous: Previous | None = None,
 ) -> BuildReport:
     """Build the index of ``corpus`` and publish it in ``index_dir``; the heavy stages run where
-    ``builder`` puts them (default: here). Nothing is published unless every stage completes."""
-    import bm25s
-    from bm25s.tokenization import Tokenized
-
+    ``builder`` puts them (default: here). With ``previous`` (a build with the same settings)
+    and the ``changes`` since it, only added and changed files are parsed and embedded
+    (``qa.refresh``); a Ray builder always builds in full. Nothing is published unless every
+    stage completes."""
     chunk = chunk or ChunkSettings()
     started = time.perf_counter()
     stages: dict[str, float] = {}
@@ -231,14 +235,140 @@ def build_index(
         stages[name] = round(now - since, 3)
         return now
 
-    state = corpus_state(corpus)
-    builder = builder or LocalBuilder()
-    docs, passages, skip = builder.prepare(corpus, encoder, chunk)
+    if changes is None:
+        files, left_out = walk(corpus)
+        for name, why in left_out:
+            log.warning("skipping %s: %s", name, why)
+        changes = compare(files, previous.files if previous else None)
+    local = builder is None or isinstance(builder, LocalBuilder)
+    if local:
+        built = _prepare_local(corpus, encoder, chunk, changes, previous)
+    else:
+        assert builder is not None
+        built = _prepare_elsewhere(corpus, encoder, chunk, changes, builder)
+        previous = None
     mark = stage("prepare", started)
-    sentences = [s for p in passages for s in p.sentences]
-    p_vecs, s_vecs = builder.embed(encoder, passages, sentences)
+    p_vecs, s_vecs = _vectors(encoder, built, previous, builder or LocalBuilder())
     mark = stage("embed", mark)
+    path, counts = _write(corpus, index_dir, encoder, chunk, built, p_vecs, s_vecs, mark, stage)
+    counts.update(changes.counts() if previous is not None else _full_counts(changes))
+    mode = "refresh" if previous is not None else "full"
+    seconds = time.perf_counter() - started
+    return BuildReport(path, True, "built", counts, seconds, stages, mode)
 
+
+def _full_counts(changes: Changes) -> dict[str, int]:
+    """A full build: every file counts as read anew (the removed ones are still reported)."""
+    return {
+        "added": len(changes.files),
+        "changed": 0,
+        "removed": len(changes.removed),
+        "reused": 0,
+    }
+
+
+@dataclass
+class _Built:
+    docs: list[Document]
+    passages: list[Passage]
+    skip: dict[str, set[int]]
+    lines: list[bytes]  # documents.jsonl
+    state: dict[str, dict[str, Any]]
+    reuse: list[int] = field(default_factory=list)  # previous build's row of each passage, or -1
+
+
+def _prepare_local(
+    corpus: Path,
+    encoder: Encoder,
+    chunk: ChunkSettings,
+    changes: Changes,
+    previous: Previous | None,
+) -> _Built:
+    read = read_corpus(changes, previous)
+    if not read.docs:
+        raise CorpusError(f"no readable {SUPPORTED} files in {corpus} — pass --corpus DIR")
+    docs, skip, copies = attach_copies(read.docs, find_duplicates(read.docs, read.sigs))
+    old = PassageList.of(previous.path) if previous is not None else None
+    passages: list[Passage] = []
+    reuse: list[int] = []
+    with _progress(len(docs), "chunking", unit="file") as bar:
+        for doc in docs:
+            entry = previous.files.get(doc.source, {}) if previous is not None else {}
+            own_skip = skip.get(doc.source, set())
+            span = entry.get("passages")
+            if (
+                old is not None
+                and doc.source in read.reused
+                and span is not None
+                and (entry.get("skip", []) == sorted(own_skip))
+            ):
+                kept = reused_passages(doc, old, span[0], span[1], len(passages))
+                reuse += range(span[0], span[1])
+            else:
+                kept = chunk_document(
+                    doc,
+                    chunk,
+                    encoder.max_seq_length,
+                    encoder.count_tokens,
+                    own_skip,
+                    len(passages),
+                )
+                reuse += [-1] * len(kept)
+            passages += kept
+            bar.update(1)
+    return _Built(docs, with_copies(passages, docs, copies), skip, read.lines, read.state, reuse)
+
+
+def _prepare_elsewhere(
+    corpus: Path, encoder: Encoder, chunk: ChunkSettings, changes: Changes, builder: Builder
+) -> _Built:
+    """A full build by another builder (Ray): it reads the files itself; here each file is
+    hashed for the manifest and its document stored, with the signatures the builder computed
+    (when it keeps them as ``signatures``; else the next refresh computes them)."""
+    docs, passages, skip = builder.prepare(corpus, encoder, chunk)
+    state: dict[str, dict[str, Any]] = {}
+    readable = {d.source for d in docs}
+    for f in changes.files:
+        meta: dict[str, Any] = {"size": f.size, "mtime_ns": f.mtime_ns}
+        meta["sha256"] = sha256_file(f.path) if f.path.is_file() else sha256_bytes(None)
+        if f.source not in readable:
+            meta["skipped"] = True
+        state[f.source] = meta
+    computed = getattr(builder, "signatures", {})
+    lines = [record_line(d, computed.get(d.source)) for d in docs]
+    return _Built(docs, passages, skip, lines, state, [-1] * len(passages))
+
+
+def _vectors(
+    encoder: Encoder, built: _Built, previous: Previous | None, builder: Builder
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every passage's and sentence's vector: the previous build's for reused passages, the
+    builder's for the others."""
+    passages = built.passages
+    fresh = [i for i, r in enumerate(built.reuse) if r < 0]
+    if previous is None or len(fresh) == len(passages):
+        return builder.embed(encoder, passages, [s for p in passages for s in p.sentences])
+    new_p = [passages[i] for i in fresh]
+    p_new, s_new = builder.embed(encoder, new_p, [s for p in new_p for s in p.sentences])
+    return merge_vectors(previous, passages, built.reuse, p_new, s_new)
+
+
+def _write(
+    corpus: Path,
+    index_dir: Path,
+    encoder: Encoder,
+    chunk: ChunkSettings,
+    built: _Built,
+    p_vecs: np.ndarray,
+    s_vecs: np.ndarray,
+    mark: float,
+    stage: Any,
+) -> tuple[Path, dict[str, int]]:
+    import bm25s
+    from bm25s.tokenization import Tokenized
+
+    docs, passages, skip = built.docs, built.passages, built.skip
+    state = built.state
     settings = _settings(encoder, chunk)
     version = index_version({**settings, "corpus": corpus_hash(state), "package": __version__})
     with build_lock(index_dir):
@@ -253,6 +383,16 @@ def build_index(
         mark = stage("vector_index", mark)
         line_offsets = write_passages(tmp / "passages.jsonl", passages)
         write_offsets(tmp / "offsets.npy", line_offsets, passages)
+        spans = write_documents(tmp / "documents.jsonl", built.lines)
+        files = {name: dict(meta) for name, meta in state.items()}
+        ranges: dict[str, list[int]] = {}
+        for i, p in enumerate(passages):
+            ranges.setdefault(p.source, [i, i])[1] = i + 1
+        for doc, span in zip(docs, spans, strict=True):
+            entry = files[doc.source]
+            entry["document"] = list(span)
+            entry["passages"] = ranges.get(doc.source, [0, 0])
+            entry["skip"] = sorted(skip.get(doc.source, set()))
         tokenised = [terms(p.text) for p in passages]
         df = Counter(t for toks in tokenised for t in set(toks))
         n = max(1, len(passages))
@@ -269,7 +409,7 @@ def build_index(
         counts = {
             "documents": len(docs),
             "passages": len(passages),
-            "sentences": len(sentences),
+            "sentences": len(s_vecs),
             "chrome_paragraphs": sum(p.chrome for d in docs for p in d.paragraphs),
             "duplicate_paragraphs": sum(len(v) for v in skip.values()),
         }
@@ -277,11 +417,15 @@ def build_index(
             **settings,
             "package_version": __version__,
             "index_version": version,
-            "corpus": {"path": str(corpus.resolve()), "hash": corpus_hash(state), "files": state},
+            "corpus": {
+                "path": str(corpus.resolve()),
+                "hash": corpus_hash(state),
+                "files": files,
+            },
             "counts": counts,
             "vector_index": {"passages": dense_info, "sentences": sentence_info},
             "sources": sorted({p.source for p in passages}),
         }
         path = publish(index_dir, tmp, manifest)
         stage("publish", mark)
-    return BuildReport(path, True, "built", counts, time.perf_counter() - started, stages)
+    return path, dict(counts)

@@ -48,10 +48,11 @@ from typing import Any
 import numpy as np
 
 from qa.chunking import ChunkSettings, chunk_document
-from qa.corpus import decode, list_sources, parse_document
-from qa.dedupe import find_duplicates, signatures
+from qa.corpus import SUPPORTED, document_of, read_bytes, scan
+from qa.dedupe import Signatures, find_duplicates, signatures
 from qa.embedding import Encoder, OnnxEncoder, token_counter
 from qa.errors import ClusterError, CorpusError
+from qa.formats.guard import Guard
 from qa.indexing import attach_copies, encode_plan, with_copies
 from qa.types import Document, Passage, Sentence
 
@@ -107,10 +108,11 @@ def _scan(batch: dict[str, Any]) -> dict[str, Any]:
     qa_log.addHandler(caught)
     try:
         docs = []
-        for path in batch["path"]:
-            text = decode(Path(path))
-            doc = parse_document(Path(path).name, text) if text is not None else None
-            docs.append(pickle.dumps((doc, signatures(doc) if doc else None)))
+        with Guard() as guard:  # formats other than .txt: converted in a limited child process
+            for path, source in zip(batch["path"], batch["source"], strict=True):
+                data = read_bytes(Path(path), source)
+                doc = document_of(source, data, guard.blocks) if data is not None else None
+                docs.append(pickle.dumps((doc, signatures(doc) if doc else None)))
     finally:
         qa_log.removeHandler(caught)
     warnings = [""] * len(docs)
@@ -176,6 +178,7 @@ class RayBuilder:
         self.address = address
         self.workers = workers
         self.workers_seen: dict[int, dict[str, float]] = {}
+        self.signatures: dict[str, Signatures] = {}  # of the last prepare's documents
         self.driver_peak_mb = 0.0
         self._connected = False
         self._stdout: Any = sys.stdout
@@ -252,8 +255,11 @@ class RayBuilder:
     ) -> tuple[list[Document], list[Passage], dict[str, set[int]]]:
         folder = _onnx(encoder).folder
         ray = self._connect()
-        paths = list_sources(corpus, warn=True)
-        items = [{"order": i, "path": str(p.absolute())} for i, p in enumerate(paths)]
+        paths = scan(corpus)  # the files left out were reported by the caller's walk
+        items = [
+            {"order": i, "path": str(f.path.absolute()), "source": f.source}
+            for i, f in enumerate(paths)
+        ]
         scanned = _file_tasks(ray, items, _scan)
         found: dict[int, tuple[Document | None, Any]] = {}
         for row in self._run(scanned):
@@ -263,8 +269,10 @@ class RayBuilder:
         in_order = (found.pop(i) for i in range(len(paths)))
         readable = [(doc, sig) for doc, sig in in_order if doc is not None]
         if not readable:
-            raise CorpusError(f"no readable UTF-8 .txt files in {corpus} — pass --corpus DIR")
+            raise CorpusError(f"no readable {SUPPORTED} files in {corpus} — pass --corpus DIR")
         docs = [doc for doc, _ in readable]
+        # kept for the documents stored with the build, as a local build stores them
+        self.signatures = {doc.source: sig for doc, sig in readable}
         canonical = find_duplicates(docs, [sig for _, sig in readable])
         del found, readable
         docs, skip, copies = attach_copies(docs, canonical)

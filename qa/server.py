@@ -34,6 +34,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Litestar, MediaType, Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
@@ -69,6 +70,7 @@ from qa.wire import (
     ModelCard,
     ModelList,
     SourceParagraph,
+    SourceText,
     StreamingOperation,
     bad_request,
     chat_chunks,
@@ -253,6 +255,22 @@ def source_paragraph(source: str, paragraph: int, state: State) -> SourceParagra
     return SourceParagraph(p.source, p.number, p.start, p.end, p.text)
 
 
+@get(
+    "/source",
+    guards=[_require_key],
+    sync_to_thread=True,
+    security=BEARER,
+    responses=error_responses(400, 401, 404, 503),
+)
+def source_text(name: str, state: State) -> SourceText:
+    """The text a source's citations point into (the file itself for .txt, the text extracted
+    from it otherwise) with its paragraphs, their page and heading path; ``name`` is the source
+    as citations give it (a path relative to the corpus folder). Only sources of the index."""
+    engine, _ = service_of(state).ready()
+    view = engine.source(name)
+    return msgspec.convert(view.to_dict(), SourceText)
+
+
 @get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
@@ -347,6 +365,7 @@ def create_app(
             get_model,
             ask,
             source_paragraph,
+            source_text,
             healthz,
             readyz,
         ],

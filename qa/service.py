@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from litestar.exceptions import ServiceUnavailableException
 
 from qa.batching import Batcher, Limits
-from qa.types import Answer, Paragraph
+from qa.types import Answer, Paragraph, SourceView
 
 
 class AnswerEngine(Protocol):
@@ -28,6 +28,8 @@ class AnswerEngine(Protocol):
     def ask_many(self, questions: Sequence[str]) -> list[Answer]: ...
 
     def paragraph(self, source: str, number: int) -> Paragraph: ...
+
+    def source(self, source: str) -> SourceView: ...
 
 
 @dataclass

@@ -3,7 +3,11 @@
     <index_dir>/
       current -> builds/<version>-<stamp>     symlink, replaced atomically (os.replace)
       builds/<version>-<stamp>/
-        manifest.json      model + weights hash, dimension, chunking, corpus hashes, checksums
+        manifest.json      model + weights hash, dimension, chunking, checksums; per corpus
+                           file its size, time and hash, its line in documents.jsonl, its
+                           passage rows and its paragraphs left out as duplicates
+        documents.jsonl    every readable source's text (extracted, for formats other than
+                           .txt), paragraphs, sentences and MinHash signatures (qa.documents)
         index.faiss        dense vectors of the passages (inner product over unit vectors):
                            exact IndexFlatIP when small, IndexIVFFlat when large (qa.vector_index)
         sentences.faiss    the same for every passage sentence (sentence-level retrieval)
@@ -43,13 +47,14 @@ import msgspec
 import numpy as np
 
 from qa.bm25 import SparseBM25
-from qa.corpus import list_sources
+from qa.corpus import scan
 from qa.errors import IndexCorrupt, IndexMismatch
 from qa.types import Passage, Sentence, Span
 from qa.vector_index import read_vector_index
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 DATA_FILES = (
+    "documents.jsonl",
     "index.faiss",
     "sentences.faiss",
     "sentences.npy",
@@ -76,37 +81,14 @@ def sha256_file(path: Path) -> str:
 def corpus_state(folder: Path) -> dict[str, dict[str, Any]]:
     """Size, mtime and content hash of every corpus file (skipped ones included)."""
     state = {}
-    for path in list_sources(folder):
-        st = path.stat()
-        state[path.name] = {
-            "size": st.st_size,
-            "mtime_ns": st.st_mtime_ns,
-            "sha256": sha256_file(path),
-        }
+    for f in scan(folder):
+        state[f.source] = {"size": f.size, "mtime_ns": f.mtime_ns, "sha256": sha256_file(f.path)}
     return state
 
 
 def corpus_hash(state: dict[str, dict[str, Any]]) -> str:
     joined = "\n".join(f"{name}\t{meta['sha256']}" for name, meta in sorted(state.items()))
     return hashlib.sha256(joined.encode()).hexdigest()
-
-
-def corpus_unchanged(folder: Path, recorded: dict[str, dict[str, Any]]) -> bool:
-    """Cheap check: file names and sizes must match; content is hashed only when mtime moved."""
-    try:
-        paths = list_sources(folder)
-    except Exception:
-        return False
-    if sorted(p.name for p in paths) != sorted(recorded):
-        return False
-    for path in paths:
-        meta = recorded[path.name]
-        st = path.stat()
-        if st.st_size != meta["size"]:
-            return False
-        if st.st_mtime_ns != meta["mtime_ns"] and sha256_file(path) != meta["sha256"]:
-            return False
-    return True
 
 
 def index_version(settings: dict[str, Any]) -> str:
@@ -254,6 +236,20 @@ def read_passages(path: Path) -> list[Passage]:
         return [_passage(decoder.decode(line)) for line in fh]
 
 
+def stored_vectors(build: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A build's passage vectors (read back from its FAISS index), its sentence vectors
+    (memory-mapped) and each passage's first sentence row: what a refresh reuses."""
+    import faiss
+
+    index = faiss.read_index(str(build / "index.faiss"))
+    if index.ntotal and not isinstance(index, faiss.IndexFlat):
+        faiss.extract_index_ivf(index).make_direct_map()
+    passages = index.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, index.d))
+    rows = np.load(build / "offsets.npy")
+    sentences = np.load(build / "sentences.npy", mmap_mode="r")
+    return np.asarray(passages, dtype=np.float32), sentences, rows[:, 1]
+
+
 class PassageList(Sequence[Passage]):
     """The passages of passages.jsonl, decoded on first use from a memory map (and cached), so
     opening an index of a million passages costs nothing until a query touches them."""
@@ -268,6 +264,11 @@ class PassageList(Sequence[Passage]):
         if len(self._offsets) > 1 and self._offsets[-1] > 0:
             with path.open("rb") as fh:
                 self._data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+
+    @classmethod
+    def of(cls, build: Path) -> PassageList:
+        """The passages of a build folder."""
+        return cls(build / "passages.jsonl", np.load(build / "offsets.npy")[:, 0])
 
     def __len__(self) -> int:
         return len(self._offsets) - 1

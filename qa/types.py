@@ -44,14 +44,42 @@ class Paragraph:
     end: int
     text: str  # verbatim file_text[start:end]; may contain line breaks (hard-wrapped files)
     chrome: bool = False  # page chrome (navigation, subscription boilerplate): not indexed
+    page: int | None = None  # 1-based page of the original (PDF)
+    headings: tuple[str, ...] = ()  # heading path in the original (Markdown, HTML, Word)
 
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    source: str  # file name relative to the corpus folder
-    text: str  # the whole decoded file
+    source: str  # path relative to the corpus folder, with "/" separators
+    text: str  # the whole decoded file (.txt) or the text extracted from it (other formats)
     paragraphs: tuple[Paragraph, ...]
     sentences: tuple[Sentence, ...]  # of the non-chrome paragraphs, in file order
+
+
+@dataclass(frozen=True, slots=True)
+class SourceView:
+    """The text a source's citations point into, with its paragraphs (``qa show``)."""
+
+    source: str
+    format: str  # txt, md, html, pdf, docx
+    text: str  # the file itself (.txt) or the text extracted from it
+    paragraphs: tuple[Paragraph, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        paragraphs = []
+        for p in self.paragraphs:
+            row: dict[str, Any] = {"paragraph": p.number, "start": p.start, "end": p.end}
+            if p.page is not None:
+                row["page"] = p.page
+            if p.headings:
+                row["headings"] = list(p.headings)
+            paragraphs.append(row)
+        return {
+            "source": self.source,
+            "format": self.format,
+            "text": self.text,
+            "paragraphs": paragraphs,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +98,22 @@ class Passage:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
+    """A verified quote: ``text[start:end] == quote`` in the source's text (the file itself for
+    .txt, the text extracted from it otherwise); where a person finds it in the original: the
+    PDF page, the heading path (Markdown, HTML, Word), a text-fragment link (HTML)."""
+
     source: str
     paragraph: int
     start: int
     end: int
     quote: str
     also_in: tuple[Span, ...] = ()
+    page: int | None = None
+    headings: tuple[str, ...] = ()
+    link: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "source": self.source,
             "paragraph": self.paragraph,
             "start": self.start,
@@ -86,6 +121,13 @@ class Citation:
             "quote": self.quote,
             "also_in": [s.to_dict() for s in self.also_in],
         }
+        if self.page is not None:
+            out["page"] = self.page
+        if self.headings:
+            out["headings"] = list(self.headings)
+        if self.link is not None:
+            out["link"] = self.link
+        return out
 
 
 @dataclass(frozen=True, slots=True)

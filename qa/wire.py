@@ -191,6 +191,24 @@ class SourceParagraph(msgspec.Struct):
     text: str
 
 
+class SourceParagraphSpan(msgspec.Struct, omit_defaults=True):
+    paragraph: int
+    start: int
+    end: int
+    page: int | None = None  # PDF
+    headings: list[str] = []  # Markdown, HTML, Word
+
+
+class SourceText(msgspec.Struct):
+    """The text a source's citations point into: the file itself (.txt) or the text extracted
+    from it (other formats), with its paragraphs."""
+
+    source: str
+    format: str
+    text: str
+    paragraphs: list[SourceParagraphSpan]
+
+
 class ErrorDetail(msgspec.Struct):
     message: str
     type: str

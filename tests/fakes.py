@@ -12,7 +12,7 @@ import numpy as np
 
 from qa.errors import NotFound
 from qa.text import terms, words
-from qa.types import Answer, Citation, Paragraph, ShortAnswer
+from qa.types import Answer, Citation, Paragraph, ShortAnswer, SourceView
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -174,6 +174,12 @@ class ScriptedEngine:
             if (p.source, p.number) == (source, number):
                 return p
         raise NotFound(f"no paragraph {number} in {source}")
+
+    def source(self, source: str) -> SourceView:
+        if source not in self.texts:
+            raise NotFound(f"no source named {source!r} in this index")
+        paragraphs = tuple(p for p in self.paragraphs if p.source == source)
+        return SourceView(source, "txt", self.texts[source], paragraphs)
 
 
 # three long lines of one paragraph (wrapped files, duplicates)

@@ -284,7 +284,7 @@ def _error_case(tmp_path: Path, case: str) -> Path:
         corpus.write_text("I am a file, not a folder.\n")
     elif case == "no-txt":
         corpus.mkdir()
-        (corpus / "article.md").write_text("Markdown is not read.\n")
+        (corpus / "article.rtf").write_text("Rich text is not read.\n")
     elif case == "unreadable":
         corpus.mkdir()
         (corpus / "a.txt").write_bytes(b"\x00\x01binary")
@@ -299,8 +299,13 @@ ERRORS = [
     pytest.param("w" * 1001, "seeds", "the question is longer than 1000 characters", id="long"),
     pytest.param(ANSWERED, "missing", "does not exist — pass --corpus DIR", id="missing-corpus"),
     pytest.param(ANSWERED, "file", "is not a folder — pass --corpus DIR", id="corpus-is-a-file"),
-    pytest.param(ANSWERED, "no-txt", "no .txt files in", id="no-txt-files"),
-    pytest.param(ANSWERED, "unreadable", "no readable UTF-8 .txt files in", id="no-readable-txt"),
+    pytest.param(ANSWERED, "no-txt", "no .txt, .md, .html, .pdf or .docx files in", id="no-files"),
+    pytest.param(
+        ANSWERED,
+        "unreadable",
+        "no readable .txt, .md, .html, .pdf or .docx files",
+        id="no-readable",
+    ),
 ]
 
 

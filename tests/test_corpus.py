@@ -179,8 +179,8 @@ def test_load_corpus_reads_every_seed() -> None:
     [
         ("missing", "does not exist — pass --corpus DIR"),
         ("file", "is not a folder — pass --corpus DIR"),
-        ("no-txt", "no .txt files in"),
-        ("only-unreadable", "no readable UTF-8 .txt files in"),
+        ("no-txt", "no .txt, .md, .html, .pdf or .docx files in"),
+        ("only-unreadable", "no readable .txt, .md, .html, .pdf or .docx files in"),
     ],
 )
 def test_corpus_folder_errors(tmp_path: Path, layout: str, message: str) -> None:
@@ -189,7 +189,9 @@ def test_corpus_folder_errors(tmp_path: Path, layout: str, message: str) -> None
         folder.write_text("not a folder")
     elif layout == "no-txt":
         folder.mkdir()
-        (folder / "notes.md").write_text("Some notes.")
+        (folder / "notes.rtf").write_text("Some notes.")
+        (folder / ".hidden").mkdir()
+        (folder / ".hidden" / "notes.txt").write_text("Hidden folders are not read.")
     elif layout == "only-unreadable":
         folder.mkdir()
         (folder / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
@@ -231,8 +233,12 @@ def test_list_sources_skips_symlinks_out_of_the_corpus(tmp_path: Path) -> None:
     (corpus / "B.TXT").write_text("Upper-case suffix.")
     (corpus / "link.txt").symlink_to(outside)
     (corpus / "sub").mkdir()
-    (corpus / "sub" / "nested.txt").write_text("Nested files are not read.")
-    assert [p.name for p in list_sources(corpus)] == ["B.TXT", "a.txt"]
+    (corpus / "sub" / "nested.md").write_text("Nested files are read.")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "notes.txt").write_text("Hidden folders are not.")
+    (corpus / "sub" / "out").symlink_to(tmp_path, target_is_directory=True)  # never followed
+    found = list_sources(corpus)
+    assert [p.relative_to(corpus).as_posix() for p in found] == ["B.TXT", "a.txt", "sub/nested.md"]
 
 
 # ---------------------------------------------------------------- sentences

@@ -56,7 +56,7 @@ def beside(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     (root / "secret.txt").write_text(f"The password is {SECRET}.\n")
     corpus = write_corpus(root / "corpus", dict(TINY_CORPUS))
     (corpus / "link.txt").symlink_to(root / "secret.txt")
-    (corpus / "notes.md").write_text(f"Not a corpus text: {SECRET}\n")
+    (corpus / "notes.rtf").write_text(f"Not a corpus text: {SECRET}\n")
     engine = Engine.open(corpus, index_dir=root / "index", encoder=HashingEncoder())
     with in_thread(create_app(lambda: engine)) as (url, _):
         yield url, root
@@ -90,7 +90,7 @@ def _traversals(root: Path) -> list[str]:
         f"/sources/{absolute}/1",  # absolute
         f"/sources/file:{absolute}/1",
         "/sources/link.txt/1",  # a symlink out of the corpus
-        "/sources/notes.md/1",  # in the corpus folder, not a corpus text
+        "/sources/notes.rtf/1",  # in the corpus folder, not a corpus text
         "/sources/lighthouse.txt%00/1",
         "/sources/lighthouse.txt%00.md/1",
         "/sources/./lighthouse.txt/1",
@@ -101,18 +101,29 @@ def _traversals(root: Path) -> list[str]:
     ]
 
 
+def _source_traversals(root: Path) -> list[str]:
+    """The same names asked of GET /source?name= (the whole text of a source)."""
+    out = []
+    for path in _traversals(root):
+        name = path.removeprefix("/sources/").removesuffix("/1")
+        out.append(f"/source?name={name}")
+    return out
+
+
 def test_traversal_attempts_are_404_and_never_leak(beside: tuple[str, Path]) -> None:
     url, root = beside
     status, body = raw_get(url, "/sources/lighthouse.txt/1")  # the control: a real paragraph
     assert status == 200 and "Carrow Point" in body
+    status, body = raw_get(url, "/source?name=lighthouse.txt")  # … and a real source
+    assert status == 200 and "Carrow Point" in body
     tried = 0
-    for path in _traversals(root):
+    for path in _traversals(root) + _source_traversals(root):
         status, body = raw_get(url, path)
         assert status == 404, (path, status, body)
         assert SECRET not in body and "root:" not in body and "Traceback" not in body
         assert json.loads(body)["error"]["code"] == "not_found", path
         tried += 1
-    assert tried >= 30
+    assert tried >= 60
 
 
 # ---------------------------------------------------------------- the API key

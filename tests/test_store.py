@@ -188,7 +188,22 @@ STALENESS = [
     pytest.param(_touch, None, id="touch-without-change"),
     pytest.param(_rewrite_same, None, id="rewrite-same-bytes"),
     pytest.param(
-        lambda c: (c / "notes.md").write_text("Not part of the corpus."), None, id="add-non-txt"
+        lambda c: (c / "notes.rtf").write_text("Not part of the corpus."), None, id="add-other"
+    ),
+    pytest.param(
+        lambda c: (c / "notes.md").write_text("# Notes\n\nThe pier opened on Friday.\n"),
+        "corpus changed",
+        id="add-markdown",
+    ),
+    pytest.param(
+        lambda c: ((c / "sub").mkdir(), (c / "sub" / "pier.txt").write_text("A new pier.\n")),
+        "corpus changed",
+        id="add-nested-file",
+    ),
+    pytest.param(
+        lambda c: ((c / ".hidden").mkdir(), (c / ".hidden" / "pier.txt").write_text("Pier.\n")),
+        None,
+        id="add-in-hidden-folder",
     ),
 ]
 
@@ -271,9 +286,11 @@ def test_package_version_change_rebuilds(
     corpus = make_corpus()
     index_dir = tmp_path / "index"
     _built(corpus, index_dir, fake_encoder)
-    monkeypatch.setattr("qa.indexing.__version__", "99.0.0")
+    monkeypatch.setattr("qa.indexing.__version__", "99.0.0")  # written to the manifest
+    monkeypatch.setattr("qa.refresh.__version__", "99.0.0")  # compared with it
     report = ensure_index(corpus, index_dir, fake_encoder)
     assert report is not None and report.reason == "package version changed"
+    assert report.mode == "full"
 
 
 def test_rebuild_requested(
