@@ -52,7 +52,7 @@ from qa.errors import IndexCorrupt, IndexMismatch
 from qa.types import Passage, Sentence, Span
 from qa.vector_index import read_vector_index
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8  # 8: PDF text with its typographic ligatures spelled out (a full rebuild)
 DATA_FILES = (
     "documents.jsonl",
     "index.faiss",

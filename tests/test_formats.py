@@ -119,6 +119,7 @@ def test_word_tables_are_flattened(rendered: dict[str, Path]) -> None:
         (["Ninety-", "Nine Steps"], "Ninety- Nine Steps"),  # upper case goes on: not a hyphenation
         (["a line", "", "  next  "], "a line next"),
         (["ends with 12-", "14 May"], "ends with 12- 14 May"),
+        (["Soﬁe's ofﬁce", "and the ﬂag"], "Sofie's office and the flag"),  # ligatures spelled out
     ],
 )
 def test_join_lines(lines: list[str], joined: str) -> None:

@@ -34,12 +34,27 @@ class _Box:
         return re.sub(r"\d+", "#", " ".join(" ".join(self.lines).split()).lower())
 
 
+# typographic ligatures a PDF's text layer often carries ("Soﬁe"): spelled out, so the extracted
+# text reads, searches and quotes as the words it shows
+_LIGATURES = str.maketrans(
+    {
+        "\ufb00": "ff",
+        "\ufb01": "fi",
+        "\ufb02": "fl",
+        "\ufb03": "ffi",
+        "\ufb04": "ffl",
+        "\ufb05": "st",
+        "\ufb06": "st",
+    }
+)
+
+
 def join_lines(lines: list[str]) -> str:
-    """One paragraph from a box's lines: a word hyphenated at a line end is joined when the next
-    line goes on in lower case ("light-" + "house" → "lighthouse"); other lines join with a
-    space."""
+    """One paragraph from a box's lines, typographic ligatures spelled out: a word hyphenated at
+    a line end is joined when the next line goes on in lower case ("light-" + "house" →
+    "lighthouse"); other lines join with a space."""
     out = ""
-    for line in (x.strip() for x in lines):
+    for line in (x.strip().translate(_LIGATURES) for x in lines):
         if not line:
             continue
         if out and _HYPHEN_END.search(out) and line[0].islower():
