@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 Q ?= who led the 2014 Kassab offensive?
 
-.PHONY: setup browser ask test check index eval bench clean
+.PHONY: setup browser ask test test-all check index eval bench clean
 
 setup: $(VENV)/.installed
 
@@ -28,7 +28,12 @@ browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 		apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# Two tiers (pyproject's `long` marker): `test` is the fast tier, `test-all` adds the slow one
+# (Ray multi-worker builds, kill tests, soaks, load, overload, the full-budget fuzz).
 test: setup browser
+	$(BIN)/python -m pytest -m 'not long'
+
+test-all: setup browser
 	$(BIN)/python -m pytest
 
 check: setup

@@ -1,7 +1,9 @@
 """The performance work: the fast paths give the same results as the straightforward ones the
 benchmark compares them with (eval/bench_baseline.py), and the benchmark itself runs (a smoke run at
 tiny sizes; the real run is `python -m eval.bench`, see the README, "Performance"), including its
-"previous code" column (a temporary git worktree of an earlier revision)."""
+"previous code" column (a temporary git worktree of an earlier revision). `make test` runs the
+cold and in-process sections with the previous column; the smoke run of every section is in
+`make test-all`."""
 
 from __future__ import annotations
 
@@ -293,6 +295,7 @@ def test_previous_checkout_is_a_temporary_worktree_removed_on_error() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_benchmark_smoke_run(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     done = subprocess.run(

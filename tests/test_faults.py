@@ -1,6 +1,11 @@
 """Faults: `qa index` killed with SIGKILL at every stage of a build, corrupt index files, a
 rebuild while the server answers, a missing index at start-up, and shutdown with requests in
-flight. Real processes on a small copy of the seeds; every wait is bounded."""
+flight. Real processes on a small copy of the seeds; every wait is bounded.
+
+`make test` kills the build at its last stage before publishing and half-way through, and swaps
+a rebuild in under load in-process with the hashing encoder; `make test-all` (the `long`
+marker) adds the other four kill points and the swap between real `qa serve` and `qa index`
+processes."""
 
 from __future__ import annotations
 
@@ -100,11 +105,12 @@ def copy_index(built: tuple[Path, Path, bytes], tmp_path: Path) -> Path:
 
 # ---------------------------------------------------------------- kill -9 during qa index
 
-KILL_POINTS = [
-    pytest.param("os.mkdir", ".tmp-", id="temporary-folder-just-made"),
-    pytest.param("open", ".tmp-|passages.jsonl", id="half-the-files-written"),
-    pytest.param("os.rename", ".tmp-", id="manifest-written-before-rename"),
-    pytest.param("os.symlink", ".current-", id="renamed-before-the-new-link"),
+LONG = pytest.mark.long
+KILL_POINTS = [  # the last one, the instant before the swap, also runs in the fast tier
+    pytest.param("os.mkdir", ".tmp-", id="temporary-folder-just-made", marks=LONG),
+    pytest.param("open", ".tmp-|passages.jsonl", id="half-the-files-written", marks=LONG),
+    pytest.param("os.rename", ".tmp-", id="manifest-written-before-rename", marks=LONG),
+    pytest.param("os.symlink", ".current-", id="renamed-before-the-new-link", marks=LONG),
     pytest.param("os.rename", ".current-", id="new-link-made-before-the-swap"),
 ]
 
@@ -289,8 +295,17 @@ class Hammer:
     """Client threads asking, fetching sources and probing readiness in a loop, each bounded in
     count and time; every response that is not a 200 is kept."""
 
-    def __init__(self, url: str, threads: int = 4, limit: int = 5000, seconds: float = 120):
+    def __init__(
+        self,
+        url: str,
+        threads: int = 4,
+        limit: int = 5000,
+        seconds: float = 120,
+        source: str = SEED_002,
+        paragraphs: int = 5,
+    ):
         self.url, self.limit, self.deadline = url, limit, time.monotonic() + seconds
+        self.source, self.paragraphs = source, paragraphs  # GET /sources of its first paragraphs
         self.stop = threading.Event()
         self.sent = Counter[str]()
         self.failures: list[str] = []
@@ -318,7 +333,7 @@ class Hammer:
                         if r.status_code == 200:
                             self.versions.append(r.json()["index_version"])
                     elif i % 3 == 1:
-                        r = c.get(f"/sources/{SEED_002}/{1 + i % 5}")
+                        r = c.get(f"/sources/{self.source}/{1 + i % self.paragraphs}")
                     else:
                         r = c.get("/readyz")
                     self.sent[str(r.status_code)] += 1
@@ -335,6 +350,7 @@ def _wait_for_version(url: str, version: str, seconds: float = 30) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.long
 def test_a_rebuild_swaps_in_while_serving_with_no_failed_request(tmp_path: Path) -> None:
     corpus = small_corpus(tmp_path)
     index = tmp_path / "index"
@@ -362,6 +378,46 @@ def test_a_rebuild_swaps_in_while_serving_with_no_failed_request(tmp_path: Path)
     assert sum(hammer.sent.values()) > 100, hammer.sent
     assert third != first and first in hammer.versions and third in hammer.versions
     assert f"index {third} swapped in" in log
+    sources = {c["source"] for c in after.json()["citations"]}
+    assert "zz_harbour.txt" in sources and "Aoife Keane" in after.text
+    assert "Aoife Keane" not in before.text
+    assert len(list((index / "builds").iterdir())) <= 2  # older builds were pruned
+
+
+def test_a_rebuild_swaps_in_while_answering_in_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The swap above in the fast tier: the same hammer and the same two rebuilds back to back,
+    with the hashing encoder, the server in a thread and the builds in this process."""
+    corpus = write_corpus(tmp_path / "corpus", dict(TINY_CORPUS))
+    index = tmp_path / "index"
+    encoder = HashingEncoder()
+    ensure_index(corpus, index, encoder)
+    engine = Engine.open(corpus, index, encoder=encoder)
+    app = create_app(lambda: engine, reload=Reload(reopen_rebuilt, 0.05))
+    question = {"question": "Who is the harbour master?"}
+    with caplog.at_level(logging.INFO, logger="qa.server"), running(app) as url:
+        first = httpx.get(f"{url}/readyz").json()["index_version"]
+        before = httpx.post(f"{url}/ask", json=question)
+        with Hammer(url, seconds=60, source="lighthouse.txt", paragraphs=3) as hammer:
+            time.sleep(0.5)
+            (corpus / "zz_harbour.txt").write_text(
+                "Rossmore harbour has a new harbour master, Aoife Keane, appointed in March.\n"
+            )
+            ensure_index(corpus, index, encoder)
+            (corpus / "zz_pier.txt").write_text(
+                "The new pier at Rossmore opened on Friday after two years of work.\n"
+            )
+            report = ensure_index(corpus, index, encoder)
+            assert report is not None
+            third = read_manifest(report.path)["index_version"]
+            _wait_for_version(url, third)
+            time.sleep(0.5)  # and keep answering from the new index
+        after = httpx.post(f"{url}/ask", json=question)
+    assert hammer.failures == []
+    assert sum(hammer.sent.values()) > 100, hammer.sent
+    assert third != first and first in hammer.versions and third in hammer.versions
+    assert f"index {third} swapped in" in caplog.text
     sources = {c["source"] for c in after.json()["citations"]}
     assert "zz_harbour.txt" in sources and "Aoife Keane" in after.text
     assert "Aoife Keane" not in before.text

@@ -5,6 +5,11 @@ The cluster is started by this module on 127.0.0.1: one head node with two CPUs,
 runs two encoder worker processes beside the head's own. Ray is pinned to the loopback address
 (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, Ray's single-machine mode); in that mode Ray refuses a
 second node, and without it Ray uses the machine's network address, which tests must not.
+
+`make test` builds seeds/ on the cluster (the smallest gold corpus) and asks the first 40 of its
+gold questions of both indexes; `make test-all` (the `long` marker) adds every gold question of
+the three gold corpora, the 20k-passage build with a killed worker and the build whose every
+worker is killed.
 """
 
 from __future__ import annotations
@@ -94,8 +99,9 @@ def _same_index(a: Path, b: Path) -> None:
     assert different == []
 
 
-def _answers(corpus: Path, index: Path, gold: Path) -> list[dict[str, object]]:
-    questions = [json.loads(line)["question"] for line in gold.read_text().splitlines() if line]
+def _answers(corpus: Path, index: Path, gold: Path, limit: int | None) -> list[dict[str, object]]:
+    lines = [line for line in gold.read_text().splitlines() if line][:limit]
+    questions = [json.loads(line)["question"] for line in lines]
     done = subprocess.run(
         [str(BIN / "ask"), "--corpus", str(corpus), "--index", str(index), "--json", "-"],
         input="\n".join(questions) + "\n",
@@ -110,9 +116,13 @@ def _answers(corpus: Path, index: Path, gold: Path) -> list[dict[str, object]]:
     return answers
 
 
-@pytest.mark.parametrize("name", sorted(GOLD))
-def test_cluster_build_answers_every_gold_question_as_the_single_process_build(
-    cluster: str, tmp_path: Path, name: str
+@pytest.mark.parametrize(
+    ("name", "limit"),
+    [pytest.param("seeds", 40, id="seeds-40-questions")]
+    + [pytest.param(n, None, id=n, marks=pytest.mark.long) for n in sorted(GOLD)],
+)
+def test_cluster_build_gives_the_single_process_index_and_answers(
+    cluster: str, tmp_path: Path, name: str, limit: int | None
 ) -> None:
     corpus, gold = GOLD[name]
     local = _qa("index", "--corpus", str(corpus), "--index", str(tmp_path / "local"))
@@ -122,7 +132,8 @@ def test_cluster_build_answers_every_gold_question_as_the_single_process_build(
     )
     assert on_ray.returncode == 0, on_ray.stderr
     _same_index(tmp_path / "local", tmp_path / "ray")
-    assert _answers(corpus, tmp_path / "ray", gold) == _answers(corpus, tmp_path / "local", gold)
+    on_ray_answers = _answers(corpus, tmp_path / "ray", gold, limit)
+    assert on_ray_answers == _answers(corpus, tmp_path / "local", gold, limit)
 
 
 def _encoder_processes() -> list[psutil.Process]:
@@ -167,6 +178,7 @@ def _synthetic(folder: Path, passages: int) -> Path:
     return folder
 
 
+@pytest.mark.long
 def test_a_synthetic_corpus_of_20k_passages_survives_a_killed_worker_and_gives_the_same_index(
     cluster: str, tmp_path: Path
 ) -> None:
@@ -191,6 +203,7 @@ def test_a_synthetic_corpus_of_20k_passages_survives_a_killed_worker_and_gives_t
     _same_index(tmp_path / "local", tmp_path / "ray")
 
 
+@pytest.mark.long
 def test_a_build_that_cannot_complete_publishes_nothing(cluster: str, tmp_path: Path) -> None:
     index = tmp_path / "index"
     assert _qa("index", "--corpus", str(SEEDS), "--index", str(index)).returncode == 0

@@ -94,7 +94,14 @@ def _same_build(a: Path, b: Path) -> None:
     assert ma == mb
 
 
-@pytest.mark.parametrize(("gold", "corpus"), COMMITTED, ids=[c.name for _, c in COMMITTED])
+# squad-heldout, the largest gold corpus, in the slow tier (`make test-all`)
+@pytest.mark.parametrize(
+    ("gold", "corpus"),
+    [
+        pytest.param(g, c, id=c.name, marks=[pytest.mark.long] if c.name == "squad-heldout" else [])
+        for g, c in COMMITTED
+    ],
+)
 def test_refresh_equals_full_rebuild(gold: Path, corpus: Path, tmp_path: Path) -> None:
     rng = random.Random(f"refresh-{corpus.name}")
     work = tmp_path / "corpus"
@@ -176,6 +183,7 @@ def test_unchanged_files_are_not_read(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_refresh_with_the_model_answers_as_a_full_rebuild(
     onnx_encoder: OnnxEncoder, tmp_path: Path
 ) -> None:
