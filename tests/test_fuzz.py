@@ -78,6 +78,8 @@ PLAN: list[tuple[str, GenerationMode, dict[str, Any], Callable[[Case], Case] | N
     ("GET /sources/{source}/{paragraph}", POSITIVE, {}, None, 100),
     ("GET /sources/{source}/{paragraph}", POSITIVE, {"source": SEED_004}, _paragraph_in_range, 100),
     ("GET /sources/{source}/{paragraph}", NEGATIVE, {}, None, 100),
+    ("GET /source", POSITIVE, {}, None, 100),
+    ("GET /source", NEGATIVE, {}, None, 100),
     ("GET /v1/models/{model}", POSITIVE, {}, None, 50),
     ("GET /v1/models", POSITIVE, {}, None, 1),
     ("GET /healthz", POSITIVE, {}, None, 1),
