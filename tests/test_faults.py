@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -384,17 +385,22 @@ def test_a_rebuild_swaps_in_while_serving_with_no_failed_request(tmp_path: Path)
     assert len(list((index / "builds").iterdir())) <= 2  # older builds were pruned
 
 
-def test_a_rebuild_swaps_in_while_answering_in_process(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The swap above in the fast tier: the same hammer and the same two rebuilds back to back,
-    with the hashing encoder, the server in a thread and the builds in this process."""
+def _reloading_app(tmp_path: Path) -> tuple[Path, Path, HashingEncoder, Any]:
+    """A tiny corpus indexed with the hashing encoder and an app that swaps in rebuilds."""
     corpus = write_corpus(tmp_path / "corpus", dict(TINY_CORPUS))
     index = tmp_path / "index"
     encoder = HashingEncoder()
     ensure_index(corpus, index, encoder)
     engine = Engine.open(corpus, index, encoder=encoder)
-    app = create_app(lambda: engine, reload=Reload(reopen_rebuilt, 0.05))
+    return corpus, index, encoder, create_app(lambda: engine, reload=Reload(reopen_rebuilt, 0.05))
+
+
+def test_a_rebuild_swaps_in_while_answering_in_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The swap above in the fast tier: the same hammer and the same two rebuilds back to back,
+    with the hashing encoder, the server in a thread and the builds in this process."""
+    corpus, index, encoder, app = _reloading_app(tmp_path)
     question = {"question": "Who is the harbour master?"}
     with caplog.at_level(logging.INFO, logger="qa.server"), running(app) as url:
         first = httpx.get(f"{url}/readyz").json()["index_version"]
@@ -426,12 +432,7 @@ def test_a_rebuild_swaps_in_while_answering_in_process(
 
 def test_a_broken_rebuild_is_not_swapped_in(tmp_path: Path) -> None:
     """A new build that fails to load is logged once; the server keeps its index."""
-    corpus = write_corpus(tmp_path / "corpus", dict(TINY_CORPUS))
-    index = tmp_path / "index"
-    encoder = HashingEncoder()
-    ensure_index(corpus, index, encoder)
-    engine = Engine.open(corpus, index, encoder=encoder)
-    app = create_app(lambda: engine, reload=Reload(reopen_rebuilt, 0.05))
+    corpus, index, encoder, app = _reloading_app(tmp_path)
     with running(app) as url:
         version = httpx.get(f"{url}/readyz").json()["index_version"]
         (corpus / "pier.txt").write_text("The new pier at Rossmore opened on Friday.\n")
