@@ -40,6 +40,7 @@ check: setup
 	$(BIN)/ruff format --check qa tests eval
 	$(BIN)/ruff check qa tests eval
 	$(BIN)/mypy qa
+	$(BIN)/lint-imports --no-cache
 
 bench: setup
 	$(BIN)/python -m eval.bench

@@ -135,10 +135,18 @@ def _link_tree(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, copy_function=link)
 
 
+def _embedding_source(root: Path) -> bytes:
+    """The embedding module's source in a checkout (qa/index/ since the stage packages)."""
+    for place in ("qa/index/embedding.py", "qa/embedding.py"):
+        if (root / place).is_file():
+            return (root / place).read_bytes()
+    return b""
+
+
 def prepare(code: Code) -> dict[str, Any]:
     """Before anything is timed: check that ``import qa`` resolves to the checkout, and build
     its seeds index (``qa index``; into the checkout's own index/ folder, since every version
-    keeps its default index under <checkout>/index). A worktree whose qa/embedding.py is this
+    keeps its default index under <checkout>/index). A worktree whose embedding module is this
     one's gets this checkout's ONNX export of the embedding model (hard links: the same bytes it
     would export); otherwise it exports its own, here, with torch."""
     done = code.run([sys.executable, "-c", "import qa; print(qa.__file__)"])
@@ -147,9 +155,7 @@ def prepare(code: Code) -> dict[str, Any]:
         raise RuntimeError(f"import qa in {code.root} gave {found}: {done.stderr[-1000:]}")
     info: dict[str, Any] = {"root": str(code.root), "shared_model": False}
     models = PROJECT / "index" / "models"
-    same = (code.root / "qa" / "embedding.py").read_bytes() == (
-        PROJECT / "qa" / "embedding.py"
-    ).read_bytes()
+    same = _embedding_source(code.root) == _embedding_source(PROJECT)
     if code != CURRENT and same and models.is_dir():
         for folder in models.iterdir():
             target = code.root / "index" / "models" / folder.name
@@ -437,13 +443,17 @@ def worker_inproc(engine_name: str, limit: int) -> dict[str, Any]:
     started = time.perf_counter()
     if engine_name == "current":
         import qa
-        from qa.engine import DEFAULT_CORPUS, Engine
+
+        try:
+            from qa.answer.engine import DEFAULT_CORPUS, Engine
+        except ImportError:  # code from before the stage packages (the previous code)
+            from qa.engine import DEFAULT_CORPUS, Engine  # type: ignore[import-not-found,no-redef]
 
         package = str(Path(qa.__file__).resolve().parent)
         engine: Any = Engine.open(DEFAULT_CORPUS)
     else:
         from eval.bench_baseline import open_baseline
-        from qa.engine import DEFAULT_CORPUS
+        from qa.answer.engine import DEFAULT_CORPUS
 
         package = "eval/bench_baseline.py"
         engine = open_baseline(DEFAULT_CORPUS)
@@ -475,7 +485,7 @@ def _span_cost(engine: Any, questions: Sequence[str]) -> dict[str, Any]:
     reader's span decoding and with it replaced by "no span" (the forward pass is the same
     one), p50 of each. Code without a reading model reports nothing."""
     try:
-        import qa.reader as reader_module
+        import qa.answer.reader as reader_module
     except ImportError:
         return {}
     real = reader_module.best_span
@@ -604,7 +614,7 @@ def http_baseline(run: SectionRun) -> dict[str, Any]:
 def _sample_passages(count: int, synthetic_index: Path | None) -> list[str]:
     """Passage texts to embed: the synthetic corpus's when built (distinct real-sentence text),
     else the seeds' passages repeated."""
-    from qa.store import current_build, read_passages
+    from qa.index.store import current_build, read_passages
 
     if synthetic_index is not None and (build := current_build(synthetic_index)) is not None:
         texts = []
@@ -614,7 +624,7 @@ def _sample_passages(count: int, synthetic_index: Path | None) -> list[str]:
                 if len(texts) >= count:
                     break
         return texts
-    from qa.engine import DEFAULT_CORPUS, default_index_dir
+    from qa.answer.engine import DEFAULT_CORPUS, default_index_dir
 
     build = current_build(default_index_dir(DEFAULT_CORPUS))
     assert build is not None
@@ -649,9 +659,9 @@ def worker_embed(engine_name: str, texts_path: Path) -> dict[str, Any]:
 
     texts = json.loads(texts_path.read_text())
     if engine_name == "current":
-        from qa.embedding import OnnxEncoder, ensure_onnx
-        from qa.engine import INDEX_ROOT
-        from qa.indexing import _encode
+        from qa.answer.engine import INDEX_ROOT
+        from qa.index.build import _encode
+        from qa.index.embedding import OnnxEncoder, ensure_onnx
 
         encoder: Any = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
 
@@ -681,9 +691,9 @@ def worker_embed(engine_name: str, texts_path: Path) -> dict[str, Any]:
 
 def worker_build_seeds() -> dict[str, Any]:
     """`qa index --rebuild` of seeds/ into a scratch folder: stage times of a real build."""
-    from qa.embedding import OnnxEncoder, ensure_onnx
-    from qa.engine import DEFAULT_CORPUS, INDEX_ROOT
-    from qa.indexing import build_index
+    from qa.answer.engine import DEFAULT_CORPUS, INDEX_ROOT
+    from qa.index.build import build_index
+    from qa.index.embedding import OnnxEncoder, ensure_onnx
 
     encoder = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -709,13 +719,13 @@ REFRESH_TARGET = 0.05  # a refresh after adding one file, as a share of a full b
 
 def refresh_figures(run: SectionRun) -> dict[str, Any]:
     """On a copy of the synthetic corpus of --refresh-passages passages (and its index): a full
-    build, then one new article added and the index refreshed (qa.refresh), both timed in this
+    build, then one new article added and the index refreshed (qa.index.refresh), both timed in this
     process with the same recombining encoder (eval/synthetic.py; its vectors are cheap, so the
     embedding share of the full build is smaller than with the model, and the ratio is, if
     anything, pessimistic)."""
     from eval.synthetic import recombining_encoder, write_corpus
-    from qa.engine import INDEX_ROOT, ensure_index
-    from qa.indexing import build_index
+    from qa.answer.engine import INDEX_ROOT, ensure_index
+    from qa.index.build import build_index
 
     passages, seed = run.args.refresh_passages, run.args.seed
     corpus, index, _ = synthetic_index(passages, seed, None)
@@ -789,14 +799,14 @@ def worker_scale_out(corpus: Path, workers: int) -> dict[str, Any]:
     import resource
     from contextlib import nullcontext
 
-    from qa.embedding import OnnxEncoder, ensure_onnx
-    from qa.engine import INDEX_ROOT
-    from qa.indexing import build_index
+    from qa.answer.engine import INDEX_ROOT
+    from qa.index.build import build_index
+    from qa.index.embedding import OnnxEncoder, ensure_onnx
 
     encoder = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))
     builder: Any = None
     if workers:
-        from qa.ray_build import RayBuilder
+        from qa.index.ray_build import RayBuilder
 
         builder = RayBuilder(None, workers)
     with tempfile.TemporaryDirectory() as tmp, builder or nullcontext():
@@ -837,8 +847,8 @@ def synthetic_index(
 ) -> tuple[Path, Path, dict[str, Any]]:
     """The synthetic corpus and its index (built once, then reused from index/bench/)."""
     from eval.synthetic import recombining_encoder, write_corpus
-    from qa import vector_index
-    from qa.engine import INDEX_ROOT, ensure_index
+    from qa.answer.engine import INDEX_ROOT, ensure_index
+    from qa.index import vector_index
 
     folder = synthetic_folder(passages, seed, flat_max)
     corpus, index = folder / "corpus", folder / "index"
@@ -871,9 +881,9 @@ def scale_figures(run: SectionRun) -> dict[str, Any]:
     first --questions of them. The current code only; "exact" is the reference search."""
     import numpy as np
 
-    from qa.embedding import OnnxEncoder, ensure_onnx
-    from qa.engine import INDEX_ROOT
-    from qa.store import current_build, read_manifest
+    from qa.answer.engine import INDEX_ROOT
+    from qa.index.embedding import OnnxEncoder, ensure_onnx
+    from qa.index.store import current_build, read_manifest
 
     args, baseline = run.args, run.baseline
     passages, seed, flat_max, limit = args.passages, args.seed, args.flat_max, args.questions
@@ -941,7 +951,7 @@ def worker_scale(
 ) -> dict[str, Any]:
     import numpy as np
 
-    from qa.store import current_build
+    from qa.index.store import current_build
 
     queries = np.load(queries_path)
     questions = json.loads(qfile.read_text())
@@ -950,10 +960,10 @@ def worker_scale(
     out: dict[str, Any] = {"memory_start": memory()}
     started = time.perf_counter()
     if engine_name == "current":
-        from qa.embedding import OnnxEncoder, ensure_onnx
-        from qa.engine import INDEX_ROOT, Engine
-        from qa.reader import Reader
-        from qa.store import load
+        from qa.answer.engine import INDEX_ROOT, Engine
+        from qa.answer.reader import Reader
+        from qa.index.embedding import OnnxEncoder, ensure_onnx
+        from qa.index.store import load
 
         reader = Reader()
         encoder: Any = OnnxEncoder(ensure_onnx(INDEX_ROOT / "models"))

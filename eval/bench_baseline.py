@@ -1,9 +1,9 @@
 """The straightforward approach, kept runnable so the benchmark can measure it in the same run.
 
-Same index files, same answer composer (qa.answer) and the same reading model (qa.reader.Reader,
-the shipped ONNX cross-encoder on onnxruntime: the reader is shared, not part of what the
-baseline does differently), but done the obvious way: the embedding model loaded with
-sentence-transformers (torch on the query path), the whole index read into memory at start
+Same index files, same answer composer (qa.answer.composer) and the same reading model
+(qa.answer.reader.Reader, the shipped ONNX cross-encoder on onnxruntime: the reader is shared, not
+part of what the baseline does differently), but done the obvious way: the embedding model loaded
+with sentence-transformers (torch on the query path), the whole index read into memory at start
 (passages decoded, FAISS indexes read, bm25s loaded with scipy), exact flat search, BM25 scored by
 bm25s with a full sort, and one question at a time (no batching).
 
@@ -35,7 +35,7 @@ class TorchEncoder:
     def __init__(self) -> None:
         from sentence_transformers import SentenceTransformer
 
-        from qa.embedding import MODEL_NAME, model_dir
+        from qa.index.embedding import MODEL_NAME, model_dir
 
         self.model = SentenceTransformer(str(model_dir()), device="cpu")
         self.name = MODEL_NAME
@@ -82,8 +82,8 @@ class BaselineRetriever:
         self._known = set(bm25.vocab_dict)
 
     def search(self, query: str, vector: np.ndarray, k: int) -> list[Any]:
-        from qa.retrieval import RRF_K, Hit, _ranked
-        from qa.text import terms
+        from qa.answer.retrieval import RRF_K, Hit, _ranked
+        from qa.core.text import terms
 
         if not self.store.passages:
             return []
@@ -118,7 +118,7 @@ class BaselineRetriever:
 
 class BaselineEngine:
     """Everything loaded eagerly; one question at a time. The reading model is the current
-    code's (``reader``, default: a new ``qa.reader.Reader()``), shared with the engine."""
+    code's (``reader``, default: a new ``qa.answer.reader.Reader()``), shared with the engine."""
 
     def __init__(
         self, corpus: Path, build: Path, encoder: Any | None = None, reader: Any | None = None
@@ -126,10 +126,11 @@ class BaselineEngine:
         import bm25s
         import faiss
 
-        from qa.answer import Composer, ComposerSettings
-        from qa.corpus import decode
-        from qa.reader import Reader
-        from qa.store import StoredIndex, read_manifest, read_passages
+        from qa.answer.composer import Composer
+        from qa.answer.reader import Reader
+        from qa.answer.settings import ComposerSettings
+        from qa.index.store import StoredIndex, read_manifest, read_passages
+        from qa.ingest.corpus import decode
 
         self.corpus = corpus
         self.reader = reader or Reader()  # loads in a background thread meanwhile
@@ -161,7 +162,7 @@ class BaselineEngine:
             self.reader.ready()
 
     def ask(self, question: str) -> Any:
-        from qa.engine import check_question
+        from qa.answer.engine import check_question
 
         q = check_question(question)
         t0 = time.perf_counter()
@@ -178,15 +179,15 @@ class BaselineEngine:
         return [self.ask(q) for q in questions]
 
     def paragraph(self, source: str, number: int) -> Any:
-        from qa.engine import paragraph_of
+        from qa.answer.engine import paragraph_of
 
         return paragraph_of(self.texts, source, number)
 
 
 def open_baseline(corpus: Path, index: Path | None = None) -> BaselineEngine:
-    from qa.engine import default_index_dir
-    from qa.errors import IndexCorrupt
-    from qa.store import current_build
+    from qa.answer.engine import default_index_dir
+    from qa.core.errors import IndexCorrupt
+    from qa.index.store import current_build
 
     build = current_build(index or default_index_dir(corpus))
     if build is None:
@@ -205,19 +206,19 @@ def main(argv: list[str] | None = None) -> None:
         p.add_argument("--corpus", type=Path, default=None)
         p.add_argument("--index", type=Path, default=None)
     args = ap.parse_args(argv)
-    from qa.engine import DEFAULT_CORPUS
+    from qa.answer.engine import DEFAULT_CORPUS
 
     corpus = args.corpus or DEFAULT_CORPUS
     if args.command == "ask":
-        from qa.render import render
+        from qa.answer.render import render
 
         engine = open_baseline(corpus, args.index)
         sys.stdout.write(render("answer.txt.j2", answer=engine.ask(args.question)) + "\n")
         return
     import uvicorn
 
-    from qa.batching import Limits
-    from qa.server import create_app
+    from qa.serve.app import create_app
+    from qa.serve.batching import Limits
 
     engine = open_baseline(corpus, args.index)
     app = create_app(lambda: engine, limits=Limits(batch_window_s=0.0, max_batch=1))

@@ -28,10 +28,10 @@ from statistics import NormalDist
 
 import numpy as np
 
-from qa.cli_base import _open_engine
-from qa.gold import COMMITTED
-from qa.metrics import Result, auc
-from qa.report import report
+from qa.cli.common import _open_engine
+from qa.evaluate.gold import COMMITTED
+from qa.evaluate.metrics import Result, auc
+from qa.evaluate.report import report
 
 TARGETS = (0.75, 0.80)
 _NORMAL = NormalDist()

@@ -30,13 +30,14 @@ from typing import Any
 
 import numpy as np
 
-import qa.fitting
-from qa.answer import CONFIDENCE_FEATURES, Candidate, Composer
-from qa.cli_base import _open_engine
-from qa.features import has_type, question_type
-from qa.gold import COMMITTED, load_gold, select
-from qa.report import report
-from qa.text import words
+import qa.evaluate.fitting
+from qa.answer.composer import Candidate, Composer
+from qa.answer.features import has_type, question_type
+from qa.answer.settings import CONFIDENCE_FEATURES
+from qa.cli.common import _open_engine
+from qa.core.text import words
+from qa.evaluate.gold import COMMITTED, load_gold, select
+from qa.evaluate.report import report
 
 EXTRA = ("erased", "span_miss")
 TEST_METRICS = (
@@ -74,7 +75,7 @@ def _span_miss(best: Candidate, question: str) -> float:
 
 def add_extra_features() -> None:
     """Append EXTRA to the confidence features the composer computes and the fitting fits."""
-    setattr(qa.fitting, "CONFIDENCE_FEATURES", (*CONFIDENCE_FEATURES, *EXTRA))  # noqa: B010
+    setattr(qa.evaluate.fitting, "CONFIDENCE_FEATURES", (*CONFIDENCE_FEATURES, *EXTRA))  # noqa: B010
     base = Composer.confidence_features
 
     def confidence_features(self: Composer, cands: Sequence[Candidate], q: str) -> list[float]:
@@ -95,7 +96,7 @@ def use_model(kind: str, c: float) -> None:
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
     fitted: dict[str, Any] = {}
-    linear_fit = qa.fitting._fit_confidence
+    linear_fit = qa.evaluate.fitting._fit_confidence
 
     def fit(ranked: Sequence[Any], without: Any) -> tuple[tuple[float, ...], float]:
         rows = np.asarray([r.engine.composer.confidence_features(r.cands, r.text) for r in ranked])
@@ -137,7 +138,7 @@ def use_model(kind: str, c: float) -> None:
         row = np.asarray([self.confidence_features(cands, question)])
         return float(fitted["model"].predict_proba(row)[0, 1])
 
-    setattr(qa.fitting, "_fit_confidence", fit)  # noqa: B010
+    setattr(qa.evaluate.fitting, "_fit_confidence", fit)  # noqa: B010
     setattr(Composer, "confidence", confidence)  # noqa: B010
 
 
@@ -168,7 +169,7 @@ def main() -> None:
         for gold, corpus in COMMITTED
     ]
     if args.test:
-        settings, _ = qa.fitting.tune(sets)
+        settings, _ = qa.evaluate.fitting.tune(sets)
         figures: dict[str, Any] = {}
         for (engine, _questions), (gold, _corpus) in zip(sets, COMMITTED, strict=True):
             engine.composer.settings = settings
@@ -179,7 +180,7 @@ def main() -> None:
                 if k in TEST_METRICS and v is not None
             }
     else:
-        figures = dict(qa.fitting.cross_validate(sets))
+        figures = dict(qa.evaluate.fitting.cross_validate(sets))
         per_corpus = [v for k, v in figures.items() if k.startswith("accuracy ") and v is not None]
         figures["mean of the corpora's accuracies"] = float(np.mean(per_corpus))
     print(json.dumps({"model": args.model, "c": args.c, "extra": args.extra, **figures}))

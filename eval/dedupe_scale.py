@@ -6,7 +6,7 @@ Writes (or reuses) the synthetic corpus of eval.bench's scale benchmark under
 index/bench/synthetic-{passages}-s{seed}/corpus (eval/synthetic.py ``write_corpus``; the same
 layout and corpus.json marker as ``eval.bench.synthetic_index``), then runs the product's
 duplicate detection over it the way a streaming build would: each file is parsed
-(``qa.corpus.decode`` and ``parse_document``), its ``signatures`` kept with the texts of the
+(``qa.ingest.corpus.decode`` and ``parse_document``), its ``signatures`` kept with the texts of the
 paragraphs they cover, and the Document dropped; then ``near_duplicates`` over all of them.
 Prints and writes dedupe.json beside the corpus: passages, paragraphs, seconds per phase,
 duplicate pairs, memory after each phase and the peak RSS of the process.
@@ -24,9 +24,9 @@ from typing import Any
 
 from eval.bench import synthetic_folder
 from eval.synthetic import write_corpus
-from qa import dedupe
-from qa.corpus import decode, list_sources, parse_document
-from qa.dedupe import Key, Signatures, near_duplicates, signatures
+from qa.ingest import dedupe
+from qa.ingest.corpus import decode, list_sources, parse_document
+from qa.ingest.dedupe import Key, Signatures, near_duplicates, signatures
 
 
 def _rss_mib() -> float:

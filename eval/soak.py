@@ -161,7 +161,14 @@ def _free_port() -> int:
 def _start(
     corpus: Path, index: Path, port: int, log: Path, extra: Sequence[str] = ()
 ) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-c", "from qa.cli import main; main()", "serve", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from qa.cli.main import main; main()",
+        "serve",
+        "--port",
+        str(port),
+    ]
     cmd += ["--corpus", str(corpus), "--index", str(index), *extra]
     with log.open("wb") as err:
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)

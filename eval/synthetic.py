@@ -41,7 +41,7 @@ NOISE = 0.025  # per-dimension sd of the perturbation: cosine ≈ 1/sqrt(1 + 384
 
 def real_sentences(corpora: Sequence[Path] = POOL_CORPORA) -> list[str]:
     """Well-formed sentences of the real corpora (one line, 6+ words, sentence punctuation)."""
-    from qa.corpus import load_corpus
+    from qa.ingest.corpus import load_corpus
 
     seen: set[str] = set()
     out = []
@@ -119,7 +119,7 @@ def _shingles(text: str) -> list[tuple[str, ...]]:
 
 class RecombiningEncoder:
     """Vectors for synthetic text from the real embeddings of the pool sentences it was spliced
-    from (see the module docstring). Satisfies qa.embedding.Encoder; tokens are counted with
+    from (see the module docstring). Satisfies qa.index.embedding.Encoder; tokens are counted with
     the real model's tokenizer, so chunking is exactly what the real model would get."""
 
     def __init__(
@@ -173,7 +173,7 @@ class RecombiningEncoder:
 
 def recombining_encoder(models_root: Path, cache: Path) -> RecombiningEncoder:
     """The pool's real embeddings (computed once with the ONNX model, cached) → the encoder."""
-    from qa.embedding import OnnxEncoder, ensure_onnx
+    from qa.index.embedding import OnnxEncoder, ensure_onnx
 
     folder = ensure_onnx(models_root)
     pool = real_sentences()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fakes import MODELS, SEEDS, TINY_CORPUS, HashingEncoder, write_corpus
 
-from qa.embedding import OnnxEncoder, ensure_onnx
-from qa.engine import Engine
+from qa.answer.engine import Engine
+from qa.index.embedding import OnnxEncoder, ensure_onnx
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Test doubles and shared paths: a hashing encoder that satisfies qa.embedding.Encoder."""
+"""Test doubles and shared paths: a hashing encoder that satisfies qa.index.embedding.Encoder."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.errors import NotFound
-from qa.text import terms, words
-from qa.types import Answer, Citation, Paragraph, ShortAnswer, SourceView
+from qa.core.errors import NotFound
+from qa.core.text import terms, words
+from qa.core.types import Answer, Citation, Paragraph, ShortAnswer, SourceView
 
 PROJECT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT / "seeds"
@@ -148,8 +148,8 @@ def observatory_answer(short: bool = True) -> Answer:
 
 
 class ScriptedEngine:
-    """A `qa.service.AnswerEngine` that gives every question ``answer`` (assign a new one at any
-    time) and serves the paragraphs it is given: for the server and the page without a model."""
+    """A `qa.serve.service.AnswerEngine` that gives every question ``answer`` (assign a new one at
+    any time) and serves the paragraphs it is given: for the server and the page without a model."""
 
     index_version = "scripted-v1"
 

@@ -130,8 +130,8 @@ SERVER = """
 import sys, uvicorn
 sys.path.insert(0, "tests")
 from test_server import FakeEngine
-from qa.connections import h11_with_read_timeout
-from qa.server import create_app
+from qa.serve.connections import h11_with_read_timeout
+from qa.serve.app import create_app
 uvicorn.run(create_app(FakeEngine), host="127.0.0.1", port=int(sys.argv[1]), log_level="error",
             http=h11_with_read_timeout(10), timeout_keep_alive=int(sys.argv[2]),
             limit_concurrency=int(sys.argv[3]))
@@ -218,8 +218,8 @@ def main() -> None:
     from serving import in_thread
     from test_server import FakeEngine
 
-    from qa.connections import h11_with_read_timeout
-    from qa.server import create_app
+    from qa.serve.app import create_app
+    from qa.serve.connections import h11_with_read_timeout
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=200)

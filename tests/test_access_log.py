@@ -9,7 +9,7 @@ from litestar.testing import TestClient
 from serving import LOCAL
 from test_server import FakeEngine
 
-from qa.server import create_app
+from qa.serve.app import create_app
 
 
 def test_access_log_lines_carry_the_stage_timings() -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from fakes import SEED_000, SEED_001, SEED_002, SEED_003, SEED_004
 
-from qa.answer import verify
-from qa.engine import Engine
-from qa.text import terms
+from qa.answer.composer import verify
+from qa.answer.engine import Engine
+from qa.core.text import terms
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """Files that cannot be read: a damaged, encrypted or image-only PDF, an HTML page that is all
 script, a .docx that is not a Word file or would decompress without bound. Each is skipped with
 one warning naming the file and why; the rest is indexed; nothing crashes or hangs, and the
-conversion stays within its time and memory limits (qa.formats.guard)."""
+conversion stays within its time and memory limits (qa.ingest.formats.guard)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ import pytest
 from fakes import TINY_CORPUS, HashingEncoder, write_corpus
 
 from eval import article
-from qa.engine import Engine
-from qa.formats import Unreadable
-from qa.formats.guard import Guard, _read
+from qa.answer.engine import Engine
+from qa.ingest.formats import Unreadable
+from qa.ingest.formats.guard import Guard, _read
 
 
 def _pdf(draw: str) -> bytes:
@@ -118,7 +118,7 @@ def _peak_kb_of_build(corpus: Path, index: Path) -> int:
     its children (the guard's converters) together: wait4's rusage covers both."""
     script = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]); "
-        "from fakes import HashingEncoder; from qa.engine import Engine; "
+        "from fakes import HashingEncoder; from qa.answer.engine import Engine; "
         "Engine.open(Path(sys.argv[1]), index_dir=Path(sys.argv[2]), encoder=HashingEncoder())"
     )
     tests = Path(__file__).resolve().parent

@@ -7,9 +7,9 @@ import time
 
 from test_server import FakeEngine
 
-from qa.batching import Batcher
-from qa.errors import QuestionRejected
-from qa.types import Answer
+from qa.core.errors import QuestionRejected
+from qa.core.types import Answer
+from qa.serve.batching import Batcher
 
 
 def test_batcher_answers_each_question_once_and_isolates_failures() -> None:

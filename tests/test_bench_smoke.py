@@ -21,9 +21,9 @@ from fakes import PROJECT, HashingEncoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.engine import Engine, ensure_index
-from qa.retrieval import top_positive
-from qa.store import PassageList, current_build, read_passages
+from qa.answer.engine import Engine, ensure_index
+from qa.answer.retrieval import top_positive
+from qa.index.store import PassageList, current_build, read_passages
 
 MakeCorpus = Callable[..., Path]
 QUESTIONS = [
@@ -246,11 +246,16 @@ def test_table_without_previous_or_baseline_hides_their_columns() -> None:
     text = bench.render(bench.table(report))
     assert text.splitlines()[0].split() == ["figure", "target", "current", "met"]
     failed = _report()
-    failed["inproc"]["previous"] = {"error": "worker inproc failed:\nImportError: no qa.engine"}
+    failed["inproc"]["previous"] = {
+        "error": "worker inproc failed:\nImportError: no qa.answer.engine"
+    }
     rows = bench.table(failed)
     row = next(r for r in rows if r["figure"].startswith("in-process ask p50"))
     assert row["previous"] == "–" and row["vs previous"] == ""
-    assert bench._failures(failed) == "\nFAILED previous code, inproc: ImportError: no qa.engine"
+    assert (
+        bench._failures(failed)
+        == "\nFAILED previous code, inproc: ImportError: no qa.answer.engine"
+    )
     failed["code"]["previous"]["error"] = "qa index in /tmp/x failed:\nNo such command 'index'."
     assert bench._failures(failed).startswith("\nFAILED previous code, setup: No such command")
 
@@ -271,7 +276,7 @@ def test_previous_checkout_is_a_temporary_worktree_removed_on_error() -> None:
     commit = bench.describe("HEAD")["commit"]
     with pytest.raises(RuntimeError, match="on purpose"), bench.checkout(commit) as code:
         root = code.root
-        assert (root / "qa" / "engine.py").is_file() and root != PROJECT
+        assert (root / "qa" / "__init__.py").is_file() and root != PROJECT
         assert str(root) in worktrees()
         env = code.env()
         assert env["PYTHONPATH"] == str(root)

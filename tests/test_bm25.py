@@ -1,4 +1,4 @@
-"""qa.bm25: the numpy scoring of bm25s's saved index gives bm25s's own scores."""
+"""qa.index.bm25: the numpy scoring of bm25s's saved index gives bm25s's own scores."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.bm25 import SparseBM25
+from qa.index.bm25 import SparseBM25
 
 
 def test_numpy_bm25_scores_equal_bm25s(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ from serving import ask_in_page
 from test_server import MODELS, SEEDS, running
 from test_short_answer import Case, cases
 
-from qa.engine import Engine
-from qa.server import create_app
+from qa.answer.engine import Engine
+from qa.serve.app import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

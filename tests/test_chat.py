@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qa.chat import Rewrite, resolve, standalone_query, subject
+from qa.answer.chat import Rewrite, resolve, standalone_query, subject
 
 
 @pytest.mark.parametrize(

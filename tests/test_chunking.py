@@ -1,4 +1,4 @@
-"""qa.chunking: passages fit the tiktoken budget and the encoder's own limit, never cross
+"""qa.index.chunking: passages fit the tiktoken budget and the encoder's own limit, never cross
 paragraphs, and over-long sentences are cut at word boundaries with exact offsets."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from fakes import SEEDS, HashingEncoder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from qa.chunking import ChunkSettings, chunk_document, count_tiktoken
-from qa.corpus import load_corpus, parse_document
-from qa.embedding import OnnxEncoder
-from qa.engine import Engine
-from qa.types import Document, Passage
+from qa.answer.engine import Engine
+from qa.core.types import Document, Passage
+from qa.index.chunking import ChunkSettings, chunk_document, count_tiktoken
+from qa.index.embedding import OnnxEncoder
+from qa.ingest.corpus import load_corpus, parse_document
 
 VOCAB = (
     "river stone harbour lantern market winter copper meadow signal orchard quarry ferry "

@@ -1,4 +1,4 @@
-"""qa.cli through click's CliRunner: plain and JSON output, stdin streaming, one-line errors,
+"""qa.cli.main through click's CliRunner: plain and JSON output, stdin streaming, one-line errors,
 corrupt indexes, and a --help that never imports torch."""
 
 from __future__ import annotations
@@ -26,18 +26,18 @@ from fakes import (
     observatory_answer,
 )
 
-import qa.cli
-import qa.engine
-from qa.answer import TUNED, ComposerSettings
-from qa.cli import ask_command, main
-from qa.cli_base import fitted_for_another_reader
-from qa.embedding import OnnxEncoder
-from qa.engine import Engine
-from qa.errors import ModelError
-from qa.gold import gold_digest
-from qa.reader import READER_DIR, Reader
-from qa.render import BOLD, RESET, render_answer
-from qa.store import current_build
+import qa.answer.engine
+import qa.cli.main
+from qa.answer.engine import Engine
+from qa.answer.reader import READER_DIR, Reader
+from qa.answer.render import BOLD, RESET, render_answer
+from qa.answer.settings import TUNED, ComposerSettings
+from qa.cli.common import fitted_for_another_reader
+from qa.cli.main import ask_command, main
+from qa.core.errors import ModelError
+from qa.evaluate.gold import gold_digest
+from qa.index.embedding import OnnxEncoder
+from qa.index.store import current_build
 
 ANSWERED = "How many police officers were killed in the ambush near Latakia?"
 SHARED = "What does the Syrian regime accuse Turkey of?"
@@ -206,7 +206,7 @@ WITHOUT_SHORT = (
 def scripted(monkeypatch: pytest.MonkeyPatch) -> ScriptedEngine:
     """`ask` answering from a ScriptedEngine instead of opening an index."""
     engine = ScriptedEngine()
-    monkeypatch.setattr(qa.cli, "_open_engine", lambda *_, **__: engine)
+    monkeypatch.setattr(qa.cli.main, "_open_engine", lambda *_, **__: engine)
     return engine
 
 
@@ -366,7 +366,7 @@ def damaged_reader(
         def __init__(self, folder: Path = folder, **options: Any) -> None:
             super().__init__(folder, **options)
 
-    monkeypatch.setattr(qa.engine, "Reader", CopiedReader)
+    monkeypatch.setattr(qa.answer.engine, "Reader", CopiedReader)
     return model
 
 
@@ -616,7 +616,7 @@ def _run_entry(entry: str, args: list[str]) -> subprocess.CompletedProcess[str]:
     code = (
         "import sys\n"
         f"sys.argv = {[entry, *args]!r}\n"
-        f"from qa.cli import {'ask_main as entry' if entry == 'ask' else 'main as entry'}\n"
+        f"from qa.cli.main import {'ask_main as entry' if entry == 'ask' else 'main as entry'}\n"
         "try:\n    entry()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
         + _MODULES
         + "sys.exit(code)\n"

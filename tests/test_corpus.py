@@ -1,4 +1,4 @@
-"""qa.corpus: files → paragraphs → sentences with exact offsets, page chrome."""
+"""qa.ingest.corpus: files → paragraphs → sentences with exact offsets, page chrome."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from fakes import LICENSES, LONG_LINES, SEED_000, SEED_001, SEED_002, SEED_003, 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.corpus import (
+from qa.core.errors import CorpusError
+from qa.core.text import words
+from qa.core.types import Document, Paragraph
+from qa.ingest.corpus import (
     decode,
     list_sources,
     load_corpus,
@@ -18,9 +21,6 @@ from qa.corpus import (
     split_paragraphs,
     split_sentences,
 )
-from qa.errors import CorpusError
-from qa.text import words
-from qa.types import Document, Paragraph
 
 
 def seed(name: str) -> Document:

@@ -1,4 +1,4 @@
-"""qa.dedupe: near-duplicate paragraphs across files (MinHash signatures, LSH banding, exact
+"""qa.ingest.dedupe: near-duplicate paragraphs across files (MinHash signatures, LSH banding, exact
 verification)."""
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash64
 from fakes import LONG_LINES, PROJECT, SEED_000, SEED_001, SEEDS
 
-from qa import dedupe
-from qa.corpus import load_corpus, parse_document
-from qa.dedupe import (
+from qa.core.text import normalize
+from qa.core.types import Span
+from qa.ingest import dedupe
+from qa.ingest.corpus import load_corpus, parse_document
+from qa.ingest.dedupe import (
     BANDS,
     LEADERS,
     NUM_PERM,
@@ -28,8 +30,6 @@ from qa.dedupe import (
     near_duplicates,
     signatures,
 )
-from qa.text import normalize
-from qa.types import Span
 
 # ---------------------------------------------------------------- near-duplicates
 
@@ -130,7 +130,8 @@ def test_signatures_are_deterministic_across_processes() -> None:
     assert np.array_equal(first.bands, again.bands)
     assert np.array_equal(first.minhashes, again.minhashes)
     code = (
-        "import json; from qa.corpus import load_corpus; from qa.dedupe import signatures; "
+        "import json; from qa.ingest.corpus import load_corpus; "
+        "from qa.ingest.dedupe import signatures; "
         "from fakes import SEEDS; s = signatures(load_corpus(SEEDS)[0]); "
         "print(json.dumps([s.bands.tolist(), s.minhashes.tolist()]))"
     )

@@ -1,4 +1,4 @@
-"""qa.engine: question validation, the public answer shape, verified citations, duplicates,
+"""qa.answer.engine: question validation, the public answer shape, verified citations, duplicates,
 determinism. Shape and invariants hold whatever the composer decides to answer."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from fakes import SEED_000, SEED_001, SEEDS, HashingEncoder
 
-from qa.answer import verify
-from qa.corpus import split_paragraphs
-from qa.engine import MAX_QUESTION_CHARS, Engine, check_question
-from qa.errors import NotFound, QuestionRejected
-from qa.text import normalize
-from qa.types import Answer
+from qa.answer.composer import verify
+from qa.answer.engine import MAX_QUESTION_CHARS, Engine, check_question
+from qa.core.errors import NotFound, QuestionRejected
+from qa.core.text import normalize
+from qa.core.types import Answer
+from qa.ingest.corpus import split_paragraphs
 
 ANSWER_KEYS = {
     "question",

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from fakes import GOLD_SETS
 
-from qa.engine import Engine
-from qa.report import read_baseline, regressions, report
+from qa.answer.engine import Engine
+from qa.evaluate.report import read_baseline, regressions, report
 
 ROOT = Path(__file__).resolve().parent.parent
 

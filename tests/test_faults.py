@@ -30,12 +30,12 @@ from litestar.testing import TestClient
 from serving import ASK, LOCAL, QA, in_thread, qa_serve
 from test_server import FakeEngine, running
 
-from qa.batching import Limits
-from qa.engine import Engine, ensure_index
-from qa.errors import IndexCorrupt
-from qa.reload import Reload, reopen_rebuilt
-from qa.server import create_app
-from qa.store import current_build, load, read_manifest
+from qa.answer.engine import Engine, ensure_index
+from qa.core.errors import IndexCorrupt
+from qa.index.store import current_build, load, read_manifest
+from qa.serve.app import create_app
+from qa.serve.batching import Limits
+from qa.serve.reload import Reload, reopen_rebuilt
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,7 @@ def hook(name, args):
         sys.stderr.flush()
         time.sleep(300)
 sys.addaudithook(hook)
-from qa.cli import main
+from qa.cli.main import main
 main(sys.argv[3:], prog_name="qa")
 """
 

@@ -1,10 +1,10 @@
-"""qa.features: the cheap question and sentence features of preselection."""
+"""qa.answer.features: the cheap question and sentence features of preselection."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.features import question_names
+from qa.answer.features import question_names
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answer import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES
-from qa.engine import Engine
-from qa.fitting import _fit_listwise, cross_validate, tune
-from qa.gold import load_gold, select
-from qa.types import GoldQuestion
+from qa.answer.engine import Engine
+from qa.answer.settings import CONFIDENCE_FEATURES, FEATURES, FINAL_FEATURES
+from qa.core.types import GoldQuestion
+from qa.evaluate.fitting import _fit_listwise, cross_validate, tune
+from qa.evaluate.gold import load_gold, select
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,7 +1,7 @@
-"""Markdown, HTML, PDF and Word sources (qa.formats): one article rendered into every format by
-eval/article.py (generated here, never downloaded) gives the same sentences, with the format's
-own locator (page, heading path, text fragment), and every citation checks against the text
-stored with the build."""
+"""Markdown, HTML, PDF and Word sources (qa.ingest.formats): one article rendered into every format
+by eval/article.py (generated here, never downloaded) gives the same sentences, with the format's
+own locator (page, heading path, text fragment), and every citation checks against the text stored
+with the build."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from fakes import HashingEncoder
 
 from eval import article
-from qa.cli import main
-from qa.corpus import document_of, load_corpus
-from qa.engine import Engine
-from qa.formats import Block, assemble, clean, text_fragment_link
-from qa.formats.pdf import join_lines
-from qa.types import Document
+from qa.answer.engine import Engine
+from qa.cli.main import main
+from qa.core.types import Document
+from qa.ingest.corpus import document_of, load_corpus
+from qa.ingest.formats import Block, assemble, clean, text_fragment_link
+from qa.ingest.formats.pdf import join_lines
 
 TITLE_PATH = (article.TITLE,)
 
@@ -254,7 +254,7 @@ def test_load_corpus_reads_every_format(rendered: dict[str, Path]) -> None:
 def test_source_route(rendered: dict[str, Path], tmp_path: Path) -> None:
     from litestar.testing import TestClient
 
-    from qa.server import create_app
+    from qa.serve.app import create_app
 
     corpus = rendered["txt"].parent.parent
     engine = Engine.open(corpus, index_dir=tmp_path / "index", encoder=HashingEncoder())

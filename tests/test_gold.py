@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fakes import GOLD_SETS
 
-from qa.gold import Corpus, GoldError, load_gold
+from qa.evaluate.gold import Corpus, GoldError, load_gold
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,17 +18,17 @@ from serving import in_thread
 from slow_clients import measure
 from test_server import FakeEngine
 
-import qa.cli_serve
-from qa.cli import main
-from qa.connections import h11_with_read_timeout
-from qa.server import create_app
+import qa.cli.serve
+from qa.cli.main import main
+from qa.serve.app import create_app
+from qa.serve.connections import h11_with_read_timeout
 
 
 @pytest.fixture
 def served_app(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """`qa serve` with a fake engine, stopped where it would call uvicorn: the app and options."""
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(qa.cli_serve, "_open_engine", lambda *a, **k: FakeEngine())
+    monkeypatch.setattr(qa.cli.serve, "_open_engine", lambda *a, **k: FakeEngine())
 
     def fake_run(app: Litestar, **options: Any) -> None:
         seen.update(options, app=app)

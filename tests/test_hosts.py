@@ -12,8 +12,8 @@ from litestar.testing import TestClient
 from serving import LOCAL
 from test_server import FakeEngine
 
-from qa.hosts import host_name
-from qa.server import create_app
+from qa.serve.app import create_app
+from qa.serve.hosts import host_name
 
 # every kind of route: the page, the API (POST and GET), a citation source, health
 ROUTES = [

@@ -21,8 +21,8 @@ from fakes import PROJECT, SEEDS
 from serving import in_thread
 from test_server import FakeEngine
 
-from qa.batching import Limits
-from qa.server import create_app
+from qa.serve.app import create_app
+from qa.serve.batching import Limits
 
 CLIENTS = 32
 REQUESTS = int(os.environ.get("QA_LOAD_REQUESTS", "500"))

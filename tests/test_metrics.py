@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.gold import Corpus
-from qa.metrics import (
+from qa.core.types import Answer, Citation, Evidence, GoldQuestion, ShortAnswer, Span
+from qa.evaluate.gold import Corpus
+from qa.evaluate.metrics import (
     Result,
     best_threshold,
     bootstrap_halfwidth,
@@ -19,7 +20,6 @@ from qa.metrics import (
     squad_normalize,
     sweep,
 )
-from qa.types import Answer, Citation, Evidence, GoldQuestion, ShortAnswer, Span
 
 # ---------------------------------------------------------------- SQuAD normalisation
 

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from fakes import MODELS, SEED_002, SEED_003, SEEDS
 
-from qa.answer import verify
-from qa.cli import ask_command
-from qa.embedding import OnnxEncoder, ensure_onnx
-from qa.engine import Engine
+from qa.answer.composer import verify
+from qa.answer.engine import Engine
+from qa.cli.main import ask_command
+from qa.index.embedding import OnnxEncoder, ensure_onnx
 
 
 class NetworkUsed(OSError):

@@ -21,8 +21,8 @@ from fakes import PROJECT, SEEDS
 from serving import in_thread
 from test_server import FakeEngine
 
-from qa.batching import Limits
-from qa.server import create_app
+from qa.serve.app import create_app
+from qa.serve.batching import Limits
 
 
 def test_questions_that_cannot_be_answered_in_time_get_a_fast_503() -> None:

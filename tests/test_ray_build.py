@@ -30,8 +30,8 @@ import psutil
 import pytest
 from fakes import PROJECT, SEEDS
 
-from qa.gold import COMMITTED
-from qa.store import current_build
+from qa.evaluate.gold import COMMITTED
+from qa.index.store import current_build
 
 pytestmark = pytest.mark.slow
 
@@ -265,7 +265,7 @@ def test_without_ray_the_build_never_imports_it(tmp_path: Path) -> None:
     script = tmp_path / "build.py"
     script.write_text(
         "import atexit, sys\n"
-        "from qa.cli import main\n"
+        "from qa.cli.main import main\n"
         "atexit.register(lambda: print('RAY' if 'ray' in sys.modules else 'NO-RAY'))\n"
         "main()\n"
     )

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa.errors import ModelError
-from qa.reader import READER_DIR, Reader, best_span
-from qa.reader_data import PLACEHOLDERS, Example, examples, held_out, load_items, window
-from qa.reader_export import verify_card
-from qa.reader_train import TrainSettings
-from qa.store import sha256_file
+from qa.answer.reader import READER_DIR, Reader, best_span
+from qa.core.errors import ModelError
+from qa.index.store import sha256_file
+from qa.train.data import PLACEHOLDERS, Example, examples, held_out, load_items, window
+from qa.train.export import verify_card
+from qa.train.training import TrainSettings
 
 TOWNS = ("Arlen", "Brisk", "Corvale", "Dunmore", "Elsby", "Farrow", "Galt", "Hollin", "Ives")
 
@@ -230,13 +230,13 @@ def test_best_span_respects_order_and_the_sentence_tokens() -> None:
 def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
     import torch
 
-    from qa.embedding import model_dir
-    from qa.reader import batch_arrays, tokenizer
-    from qa.reader_export import export
-    from qa.reader_train import _network
+    from qa.answer.reader import batch_arrays, tokenizer
+    from qa.index.embedding import model_dir
+    from qa.train.export import export
+    from qa.train.network import network
 
     torch.manual_seed(0)
-    net = _network(model_dir()).eval()
+    net = network(model_dir()).eval()
     tok_json = (model_dir() / "tokenizer.json").read_text()
     export(net, tmp_path, tokenizer(model_dir()), tok_json)
     pairs = [
@@ -265,7 +265,7 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
 def test_a_few_training_steps_publish_a_model_with_its_card(
     tiny_data: Path, tmp_path: Path
 ) -> None:
-    from qa.reader_train import train
+    from qa.train.training import train
 
     out = tmp_path / "reader"
     settings = TrainSettings(seed=3, max_pairs=24, batch_size=8, minutes=30.0)
@@ -298,14 +298,14 @@ def test_training_from_mpnet_joins_its_pieces_and_ships_a_reader(
     joined into the cache, the pinned checksum checked, a model that reads, a card naming it."""
     from test_reader_base import split_zip, tiny_mpnet
 
-    import qa.reader_base
-    from qa.reader_train import train
+    import qa.train.base
+    from qa.train.training import train
 
     folder = tiny_mpnet(tmp_path / "mpnet")
     pieces = split_zip(folder, tmp_path / "pieces")
     digest = sha256_file(folder / "model.safetensors")
-    monkeypatch.setattr(qa.reader_base, "_part_files", lambda: pieces)
-    monkeypatch.setattr(qa.reader_base, "MPNET_SHA256", digest)
+    monkeypatch.setattr(qa.train.base, "_part_files", lambda: pieces)
+    monkeypatch.setattr(qa.train.base, "MPNET_SHA256", digest)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     settings = TrainSettings(seed=3, max_pairs=24, batch_size=8, base="mpnet", null_span=True)
     card = train(tiny_data, tmp_path / "reader", settings, progress=lambda _: None)
@@ -317,7 +317,7 @@ def test_training_from_mpnet_joins_its_pieces_and_ships_a_reader(
     reader = Reader(tmp_path / "reader")
     readings = reader.read("who is the mayor?", ["its mayor is mara.", "it rains."])
     assert len(readings) == 2 and all(r.span is not None for r in readings)
-    monkeypatch.setattr(qa.reader_base, "MPNET_SHA256", "0" * 64)
+    monkeypatch.setattr(qa.train.base, "MPNET_SHA256", "0" * 64)
     with pytest.raises(ModelError, match="pinned"):
         train(tiny_data, tmp_path / "refused", settings, progress=lambda _: None)
     assert not (tmp_path / "refused").exists()
@@ -327,14 +327,15 @@ def test_training_from_mpnet_joins_its_pieces_and_ships_a_reader(
 def test_a_published_model_loads_back_exactly_to_continue_training(tmp_path: Path) -> None:
     import onnxruntime as ort
 
-    from qa.embedding import model_dir
-    from qa.reader import batch_arrays, tokenizer
-    from qa.reader_export import export
-    from qa.reader_train import _load_init, _network
+    from qa.answer.reader import batch_arrays, tokenizer
+    from qa.index.embedding import model_dir
+    from qa.train.checkpoints import load_init
+    from qa.train.export import export
+    from qa.train.network import network
 
     card = verify_card(READER_DIR)
-    net = _network(model_dir(), card["training"]["null_span"]).eval()
-    stages = _load_init(net, READER_DIR)  # its int8 weights, dequantised
+    net = network(model_dir(), card["training"]["null_span"]).eval()
+    stages = load_init(net, READER_DIR)  # its int8 weights, dequantised
     assert len(stages) == len(card["training"]["earlier_stages"]) + 1
     assert stages[-1]["sha256"] == card["files"]["model.onnx"]
     assert stages[-1]["card_training"]["seed"] == card["training"]["seed"]
@@ -358,15 +359,15 @@ def test_a_published_model_loads_back_exactly_to_continue_training(tmp_path: Pat
         assert np.abs(shipped - again).max() < 1e-4
     with pytest.raises(ModelError, match="card"):
         (tmp_path / "card.json").write_text("{}")
-        _load_init(net, tmp_path)
+        load_init(net, tmp_path)
 
 
 def test_question_batches_keep_each_question_whole(tiny_data: Path) -> None:
     import random
 
-    from qa.embedding import model_dir
-    from qa.reader import tokenizer
-    from qa.reader_train import encode_examples, question_batches
+    from qa.answer.reader import tokenizer
+    from qa.index.embedding import model_dir
+    from qa.train.network import encode_examples, question_batches
 
     items = load_items(tiny_data)
     train = [i for i in items if i.article not in held_out(items)]
@@ -383,9 +384,9 @@ def test_question_batches_keep_each_question_whole(tiny_data: Path) -> None:
 def test_a_null_span_points_negatives_at_cls_and_leaves_answers_alone(tiny_data: Path) -> None:
     import torch
 
-    from qa.embedding import model_dir
-    from qa.reader import tokenizer
-    from qa.reader_train import _network, encode_examples
+    from qa.answer.reader import tokenizer
+    from qa.index.embedding import model_dir
+    from qa.train.network import encode_examples, network
 
     items = load_items(tiny_data)
     pairs = examples([i for i in items if i.article not in held_out(items)], 1, 3, 1)
@@ -402,8 +403,8 @@ def test_a_null_span_points_negatives_at_cls_and_leaves_answers_alone(tiny_data:
     ids = torch.tensor([[101, 2040, 102, 2009, 102]])
     types, mask = torch.tensor([[0, 0, 0, 1, 1]]), torch.ones(1, 5, dtype=torch.long)
     with torch.no_grad():
-        _, start, _ = _network(model_dir(), null=True).eval()(ids, mask, types)
-        _, closed, _ = _network(model_dir()).eval()(ids, mask, types)
+        _, start, _ = network(model_dir(), null=True).eval()(ids, mask, types)
+        _, closed, _ = network(model_dir()).eval()(ids, mask, types)
     assert float(start[0, 0]) > -1e3 and float(start[0, 1]) == -1e4  # [CLS] open, question not
     assert float(closed[0, 0]) == -1e4
 
@@ -411,15 +412,15 @@ def test_a_null_span_points_negatives_at_cls_and_leaves_answers_alone(tiny_data:
 def test_the_listwise_loss_prefers_the_answer_and_no_answer_where_there_is_none() -> None:
     import torch
 
-    from qa.reader_train import Encoded, _listwise
+    from qa.train.network import Encoded, listwise_loss
 
     def pair(group: str, label: int) -> Encoded:
         return Encoded([101, 102], [0, 1], label, -1, -1, group)
 
     batch = [pair("a", 1), pair("a", 0), pair("b", 0), pair("b", 0)]
-    good = _listwise(torch.tensor([4.0, -4.0, -4.0, -4.0]), batch)
-    wrong_sentence = _listwise(torch.tensor([-4.0, 4.0, -4.0, -4.0]), batch)
-    answers_the_unanswerable = _listwise(torch.tensor([4.0, -4.0, 4.0, -4.0]), batch)
+    good = listwise_loss(torch.tensor([4.0, -4.0, -4.0, -4.0]), batch)
+    wrong_sentence = listwise_loss(torch.tensor([-4.0, 4.0, -4.0, -4.0]), batch)
+    answers_the_unanswerable = listwise_loss(torch.tensor([4.0, -4.0, 4.0, -4.0]), batch)
     assert float(good) < 0.05
     assert float(wrong_sentence) > 3 and float(answers_the_unanswerable) > 2
 
@@ -453,7 +454,7 @@ def test_questions_read_side_by_side_get_the_scores_they_get_alone() -> None:
     for bit, or an answer would depend on what else was being asked."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from qa.reader import _session, batch_arrays, tokenizer
+    from qa.answer.reader import _session, batch_arrays, tokenizer
 
     pairs = [
         ("Who is the director of the observatory?", "Its director, Ilse Varga, spoke."),

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from qa.errors import ModelError
-from qa.reader_base import BASES, MPNET_FOLDER, mpnet_folder
-from qa.store import sha256_file
+from qa.core.errors import ModelError
+from qa.index.store import sha256_file
+from qa.train.base import BASES, MPNET_FOLDER, mpnet_folder
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"
 

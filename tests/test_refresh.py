@@ -1,4 +1,4 @@
-"""Incremental refresh (qa.refresh): after random adds, edits, deletes and moves on each gold
+"""Incremental refresh (qa.index.refresh): after random adds, edits, deletes and moves on each gold
 corpus, the refreshed index is the full rebuild's, file for file, and answers every gold question
 the same; only added and changed files are read, parsed and embedded."""
 
@@ -14,12 +14,12 @@ import pytest
 from fakes import HashingEncoder
 
 from eval import article
-from qa.chunking import ChunkSettings
-from qa.embedding import OnnxEncoder
-from qa.engine import Engine, ensure_index
-from qa.gold import COMMITTED, load_gold
-from qa.indexing import build_index
-from qa.store import current_build
+from qa.answer.engine import Engine, ensure_index
+from qa.evaluate.gold import COMMITTED, load_gold
+from qa.index.build import build_index
+from qa.index.chunking import ChunkSettings
+from qa.index.embedding import OnnxEncoder
+from qa.index.store import current_build
 
 COMPARED = (
     "passages.jsonl",
@@ -168,15 +168,15 @@ def test_unchanged_files_are_not_read(tmp_path: Path, monkeypatch: pytest.Monkey
     ensure_index(corpus, index, HashingEncoder())
     (corpus / "new.md").write_text("# New\n\nA new note about the harbour lights.\n")
     read: list[str] = []
-    import qa.refresh
+    import qa.index.refresh
 
-    real = qa.refresh.read_bytes
+    real = qa.index.refresh.read_bytes
 
     def spy(path: Path, name: str) -> bytes | None:
         read.append(name)
         return real(path, name)
 
-    monkeypatch.setattr(qa.refresh, "read_bytes", spy)
+    monkeypatch.setattr(qa.index.refresh, "read_bytes", spy)
     report = ensure_index(corpus, index, HashingEncoder())
     assert report is not None and report.counts["reused"] == 5
     assert read == ["new.md"]  # read once, and nothing else read

@@ -21,9 +21,9 @@ from litestar.testing import TestClient
 from serving import ASK, LOCAL
 from test_server import FakeEngine, running
 
-from qa.batching import Limits
-from qa.engine import Engine
-from qa.server import create_app
+from qa.answer.engine import Engine
+from qa.serve.app import create_app
+from qa.serve.batching import Limits
 
 MODEL = "qa-extractive"
 GOOD = "Who are the co-chairs of the DEM Party?"

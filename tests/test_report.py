@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.report import regressions
+from qa.evaluate.report import regressions
 
 
 def test_regressions_flag_drops_beyond_tolerance_and_name_questions() -> None:

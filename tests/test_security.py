@@ -20,11 +20,11 @@ from playwright.sync_api import Page, expect, sync_playwright
 from serving import Served, ask_in_page, in_thread, qa_serve
 from test_browser import ARGS, CHROMIUM
 
-from qa.cli import main
-from qa.embedding import OnnxEncoder
-from qa.engine import Engine
-from qa.render import render
-from qa.server import create_app
+from qa.answer.engine import Engine
+from qa.answer.render import render
+from qa.cli.main import main
+from qa.index.embedding import OnnxEncoder
+from qa.serve.app import create_app
 
 MODEL = "qa-extractive"
 KEY = "sk-qa-test-Th1sIsTheSecretKey-7f3a"

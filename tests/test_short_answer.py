@@ -19,10 +19,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 from serving import LOCAL
 
-from qa.render import BOLD, RESET, render_answer, short_span
-from qa.server import create_app
-from qa.types import Answer, Citation, Paragraph, ShortAnswer
-from qa.wire import chat_content
+from qa.answer.render import BOLD, RESET, render_answer, short_span
+from qa.core.types import Answer, Citation, Paragraph, ShortAnswer
+from qa.serve.app import create_app
+from qa.serve.wire import chat_content
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 LETTERS = (

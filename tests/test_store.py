@@ -1,4 +1,4 @@
-"""qa.store and the build path of qa.engine: layout, manifest, staleness, crash safety,
+"""qa.index.store and the build path of qa.answer.engine: layout, manifest, staleness, crash safety,
 corruption. All on tiny corpora with the hashing encoder from fakes.py."""
 
 from __future__ import annotations
@@ -13,13 +13,15 @@ import pytest
 from fakes import HashingEncoder
 
 import qa
-from qa.answer import verify
-from qa.chunking import ChunkSettings
-from qa.engine import Engine, ensure_index
-from qa.errors import IndexCorrupt, IndexMismatch
-from qa.indexing import build_index
-from qa.reader import Reader
-from qa.store import (
+from qa.answer.composer import verify
+from qa.answer.engine import Engine, ensure_index
+from qa.answer.reader import Reader
+from qa.core.errors import IndexCorrupt, IndexMismatch
+from qa.core.text import normalize
+from qa.core.types import Passage, Sentence, Span
+from qa.index.build import build_index
+from qa.index.chunking import ChunkSettings
+from qa.index.store import (
     DATA_FILES,
     FORMAT_VERSION,
     corpus_hash,
@@ -32,8 +34,6 @@ from qa.store import (
     verify_files,
     write_passages,
 )
-from qa.text import normalize
-from qa.types import Passage, Sentence, Span
 
 MakeCorpus = Callable[..., Path]
 
@@ -286,8 +286,8 @@ def test_package_version_change_rebuilds(
     corpus = make_corpus()
     index_dir = tmp_path / "index"
     _built(corpus, index_dir, fake_encoder)
-    monkeypatch.setattr("qa.indexing.__version__", "99.0.0")  # written to the manifest
-    monkeypatch.setattr("qa.refresh.__version__", "99.0.0")  # compared with it
+    monkeypatch.setattr("qa.index.build.__version__", "99.0.0")  # written to the manifest
+    monkeypatch.setattr("qa.index.refresh.__version__", "99.0.0")  # compared with it
     report = ensure_index(corpus, index_dir, fake_encoder)
     assert report is not None and report.reason == "package version changed"
     assert report.mode == "full"
@@ -315,10 +315,10 @@ def _boom(*args: object, **kwargs: object) -> None:
 @pytest.mark.parametrize(
     "target",
     [
-        "qa.indexing._encode",  # while embedding, before anything is written
-        "qa.indexing.write_passages",  # half-way through writing the new build folder
-        "qa.indexing.publish",  # with every data file written, before publishing
-        "qa.store.os.symlink",  # inside publish: the build is renamed, `current` not swapped
+        "qa.index.build._encode",  # while embedding, before anything is written
+        "qa.index.build.write_passages",  # half-way through writing the new build folder
+        "qa.index.build.publish",  # with every data file written, before publishing
+        "qa.index.store.os.symlink",  # inside publish: the build is renamed, `current` not swapped
     ],
 )
 def test_crash_mid_build_keeps_previous_index(

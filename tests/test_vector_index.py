@@ -1,10 +1,11 @@
-"""qa.vector_index: exact search for small corpora, IVF-Flat tuned to its recall target above."""
+"""qa.index.vector_index: exact search for small corpora, IVF-Flat tuned to its recall target
+above."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from qa.vector_index import vector_index
+from qa.index.vector_index import vector_index
 
 
 def test_large_index_is_ivf_with_recall_on_target() -> None:

@@ -8,8 +8,8 @@ from dataclasses import replace
 from fakes import observatory_answer
 from test_server import _answer
 
-from qa.types import ShortAnswer
-from qa.wire import chat_content
+from qa.core.types import ShortAnswer
+from qa.serve.wire import chat_content
 
 
 def test_chat_content_numbers_quotes_and_sources() -> None:

@@ -8,7 +8,7 @@ eval/gold/squad-heldout.jsonl (and of the corpus files).
 
     python eval/gold/from_squad.py [--data ../shared/qa-train]
 
-The reading model holds out whole articles of its training data (``qa.reader_data.held_out``);
+The reading model holds out whole articles of its training data (``qa.train.data.held_out``);
 the held-out SQuAD 2.0 articles (keys ``squad:…``) become a product-level test corpus that the
 model never trained on. This script writes
 
@@ -18,7 +18,7 @@ model never trained on. This script writes
 * ``eval/gold/squad-heldout.jsonl``: every question of those articles in the project's gold
   format (eval/README.md), ids h0001… in file order (articles by file name, then paragraph, then
   question). Answerable: the distinct gold answer texts, and as evidence each distinct sentence
-  (the service's own segmenter, ``qa.reader_data.sentence_spans``) holding a gold answer — the
+  (the service's own segmenter, ``qa.train.data.sentence_spans``) holding a gold answer — the
   run of sentences from first to last when an answer straddles a sentence cut. Unanswerable (the
   adversarial SQuAD 2.0 questions): no answers, no evidence, tagged unanswerable and
   ontopic-missing. Tags are only what is derivable from the text: the question's wh-word
@@ -34,7 +34,7 @@ into the wrong word are corrected (OFFSET_FIXES). The counts are printed.
 
 Data: SQuAD 2.0 (Rajpurkar, Jia and Liang, 2018, "Know What You Don't Know: Unanswerable
 Questions for SQuAD"), licensed CC BY-SA 4.0; the corpus files are its Wikipedia paragraphs.
-Stdlib and ``qa.reader_data`` only.
+Stdlib and ``qa.train.data`` only.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from qa.reader_data import DEFAULT_DATA, Item, held_out, load_items
+from qa.train.data import DEFAULT_DATA, Item, held_out, load_items
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CORPUS = ROOT / "eval" / "corpora" / "squad-heldout"

@@ -1,0 +1,241 @@
+"""The reading model's artefacts: ONNX export checked against torch, onnxruntime's transformer
+optimiser and per-channel int8 quantisation; the way back (a published model's int8 weights,
+dequantised, into the torch network, so training can continue from a shipped model); the
+reader's figures on its held-out articles; the check of a shipped model card against its files.
+
+Used by `qa train-reader` (``qa.train.training``); torch is imported inside ``export`` and
+``import_weights`` only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.answer.reader import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, Reader, batch_arrays
+from qa.core.errors import ModelError
+from qa.index.store import sha256_file
+from qa.train.data import Item, window
+
+# ---------------------------------------------------------------- export
+
+
+def export(net: Any, folder: Path, tok: Any, tok_json: str) -> None:
+    """ONNX export (fp32, kept as model.fp32.onnx for comparison) checked against torch, then
+    onnxruntime's transformer graph optimiser (fused attention, layer norms and GELU; checked
+    against torch again) and dynamic int8 quantisation of its weights, per channel (model.onnx);
+    ``tok_json`` (the tokenizer ``tok`` was made from) is written beside it."""
+    import warnings
+
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    sample = [
+        ("Who led the offensive?", "Rebel factions led the offensive on the town in March."),
+        ("When was it built?", "The bridge, which spans the river, was built in 1932."),
+    ]
+    feed = batch_arrays(tok.encode_batch(sample))
+    inputs = tuple(
+        torch.from_numpy(feed[n]) for n in ("input_ids", "attention_mask", "token_type_ids")
+    )
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dynamic: dict[str, dict[int, str]] = {n: {0: "batch", 1: "seq"} for n in names}
+    dynamic.update(
+        {"logit": {0: "batch"}, "start": {0: "batch", 1: "seq"}, "end": {0: "batch", 1: "seq"}}
+    )
+    fp32 = folder / "model.fp32.onnx"
+    # the eager attention graph is the one onnxruntime's optimiser fuses into Attention ops
+    net.encoder.set_attn_implementation("eager")
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            net,
+            inputs,
+            str(fp32),
+            input_names=names,
+            output_names=["logit", "start", "end"],
+            dynamic_axes=dynamic,
+            opset_version=17,
+            dynamo=False,
+        )
+        reference = [t.numpy() for t in net(*inputs)]
+    check_export(fp32, feed, reference)
+    optimized = folder / "model.opt.onnx"
+    config = net.encoder.config
+    opt = optimize_model(
+        str(fp32),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
+    )
+    opt.save_model_to_file(str(optimized))
+    check_export(optimized, feed, reference)
+    quantize_dynamic(
+        str(optimized),
+        str(folder / MODEL_FILE),
+        weight_type=QuantType.QInt8,
+        per_channel=True,  # per-tensor scales cost 2 points of held-out span F1, these ~1
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
+    optimized.unlink()
+    (folder / TOKENIZER_FILE).write_text(tok_json, encoding="utf-8")
+
+
+def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np.ndarray]) -> float:
+    """The largest absolute difference between the ONNX graph's outputs and torch's on the
+    sentence tokens; ModelError above 1e-3."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, feed)
+    inside = feed["token_type_ids"] == 1
+    inside[:, 0] = True  # [CLS]: the "no answer" span of a model trained with one
+    diff = max(
+        float(np.abs(got[0] - reference[0]).max()),
+        float(np.abs(got[1][inside] - reference[1][inside]).max()),
+        float(np.abs(got[2][inside] - reference[2][inside]).max()),
+    )
+    if diff > 1e-3:
+        raise ModelError(f"the ONNX export differs from the torch model by {diff:.2e}")
+    return diff
+
+
+def import_weights(net: Any, folder: Path) -> None:
+    """Load a published model's weights into ``net`` (the network ``export`` was given): its int8
+    model.onnx dequantised (``(q - zero_point) * scale``, the values int8 inference multiplies
+    with), the fused attention's query/key/value matrices split apart again. The graph is read by
+    its structure, not by the exporter's generated names: the n-th attention node is layer n; the
+    dense matrices come per layer in the order attention output, intermediate, output, then the
+    two heads (told apart by their width). ModelError when the graph does not fit the network."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(folder / MODEL_FILE)).graph
+    init = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+
+    def value(name: str) -> np.ndarray:
+        stored: np.ndarray = init[name]
+        if not name.endswith("_quantized"):
+            return stored
+        base = name.removesuffix("_quantized")
+        zero = init[f"{base}_zero_point"].astype(np.float32)
+        weights: np.ndarray = (stored.astype(np.float32) - zero) * init[f"{base}_scale"]
+        return weights
+
+    state: dict[str, np.ndarray] = {
+        n: a for n, a in init.items() if n.startswith(("encoder.", "answers.", "span."))
+    }
+    for name in [n for n in state if n.endswith("_quantized")]:
+        state[name.removesuffix("_quantized")] = value(name)
+    attention = [n for n in graph.node if n.op_type == "QAttention"]
+    for i, node in enumerate(attention):
+        weight, bias = value(node.input[1]), init[node.input[2]]
+        width = weight.shape[1] // 3
+        for j, part in enumerate(("query", "key", "value")):
+            prefix = f"encoder.encoder.layer.{i}.attention.self.{part}"
+            state[f"{prefix}.weight"] = weight[:, j * width : (j + 1) * width].T
+            state[f"{prefix}.bias"] = bias[j * width : (j + 1) * width]
+    dense = [value(n.input[1]) for n in graph.node if n.op_type == "MatMulInteger"]
+    per_layer = ("attention.output.dense", "intermediate.dense", "output.dense")
+    names = [f"encoder.encoder.layer.{i}.{m}" for i in range(len(attention)) for m in per_layer]
+    heads = {w.shape[1]: w for w in dense[len(names) :]}
+    if len(dense) != len(names) + 2 or set(heads) != {1, 2}:
+        raise ModelError(f"{folder / MODEL_FILE} is not a reader graph this network can take")
+    for name, weight in [
+        *zip(names, dense[: len(names)], strict=True),
+        ("answers", heads[1]),
+        ("span", heads[2]),
+    ]:
+        state[f"{name}.weight"] = weight.T
+    wanted = net.state_dict()
+    tensors = {n: torch.tensor(a) for n, a in state.items() if n in wanted}
+    missing = [n for n in wanted if n not in tensors and not n.startswith("encoder.pooler.")]
+    wrong = [n for n, t in tensors.items() if t.shape != wanted[n].shape]
+    if missing or wrong:
+        raise ModelError(f"{folder / MODEL_FILE} lacks or misshapes {(missing + wrong)[:3]}")
+    net.load_state_dict(tensors, strict=False)
+
+
+# ---------------------------------------------------------------- held-out figures
+
+
+def evaluate(reader: Reader, items: Sequence[Item], held: dict[str, str]) -> dict[str, Any]:
+    """The reader alone on the held-out articles, per split: each question against every
+    sentence of its paragraph. top1: the best sentence holds the answer (answerable questions);
+    auc: the best sentence's probability separates answerable from unanswerable questions;
+    span_em/f1: the short answer in the best sentence, when that sentence is right;
+    window_auc: as auc, read from the three-sentence passage around the best sentence;
+    null_auc: as auc, from the span head: the highest ``null_margin`` over the paragraph's
+    sentences (meaningful for a model trained with --null-span)."""
+    from qa.evaluate.metrics import auc, short_scores
+
+    figures: dict[str, Any] = {}
+    groups: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        if it.article in held:
+            groups[held[it.article]].append(it)
+    for split, group in sorted(groups.items()):
+        top, best_pos, best_neg, ems, f1s = [], [], [], [], []
+        win_pos: list[float] = []
+        win_neg: list[float] = []
+        null_pos: list[float] = []
+        null_neg: list[float] = []
+        for it in group:
+            texts = [it.context[a:b] for a, b in it.sentences]
+            readings = reader.read(it.question, texts)
+            k = int(np.argmax([r.probability for r in readings]))
+            best = readings[k].probability
+            w0, w1 = window(it.sentences, k)
+            around = reader.read(it.question, [it.context[w0:w1]])[0].probability
+            (win_pos if it.answerable else win_neg).append(around)
+            margin = max(r.null_margin for r in readings)
+            (null_pos if it.answerable else null_neg).append(margin)
+            if not it.answerable:
+                best_neg.append(best)
+                continue
+            best_pos.append(best)
+            s0, s1 = it.sentences[k]
+            right = any(a0 < s1 and s0 < a1 for a0, a1 in it.answers)
+            top.append(float(right))
+            span = readings[k].span
+            if right and span is not None and it.dataset != "selqa":
+                gold = [it.context[a0:a1] for a0, a1 in it.answers]
+                em, f1 = short_scores(texts[k][span[0] : span[1]], gold)
+                ems.append(em)
+                f1s.append(f1)
+        figures[split] = {
+            "questions": len(group),
+            "answerable": len(best_pos),
+            "top1": round(float(np.mean(top)), 4) if top else None,
+            "auc": _round(auc(best_pos, best_neg)),
+            "window_auc": _round(auc(win_pos, win_neg)),
+            "null_auc": _round(auc(null_pos, null_neg)),
+            "span_em": round(float(np.mean(ems)), 4) if ems else None,
+            "span_f1": round(float(np.mean(f1s)), 4) if f1s else None,
+        }
+    return figures
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def verify_card(folder: Path) -> dict[str, Any]:
+    """The card of a shipped model, checked against its files."""
+    try:
+        card: dict[str, Any] = json.loads((folder / CARD_FILE).read_text())
+        files = dict(card["files"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"{folder / CARD_FILE} is not a readable model card ({exc})") from exc
+    for name, digest in files.items():
+        if not (folder / name).is_file() or sha256_file(folder / name) != digest:
+            raise ModelError(f"{folder / name} does not match its model card")
+    return card
