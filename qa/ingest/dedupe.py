@@ -60,8 +60,6 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.hashfunc import sha1_hash64
 
 from qa.core.text import normalize, words
 from qa.core.types import Document, Passage, Sentence, Span
@@ -121,6 +119,8 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
 
 def _band_keys(hashvalues: np.ndarray) -> list[int]:
     """One uint64 per band, computed as MinHashLSH(hashfunc=sha1_hash64) keys its buckets."""
+    from datasketch.hashfunc import sha1_hash64
+
     data = hashvalues.byteswap().tobytes()
     step = len(data) // BANDS
     return [sha1_hash64(data[at : at + step]) for at in range(0, len(data), step)]
@@ -142,6 +142,10 @@ def signatures(doc: Document) -> Signatures:
         grams.append([" ".join(g).encode() for g in sh])
     if not keys:
         return Signatures((), (), *_empty())
+    # datasketch (and the scipy it imports, ~0.3 s) only when a build computes signatures: the
+    # question path imports this module but never calls it
+    from datasketch import MinHash
+
     hashes = MinHash.bulk(grams, num_perm=NUM_PERM, seed=SEED, scheme="affine32")
     bands = np.array([_band_keys(m.hashvalues) for m in hashes], dtype=np.uint64)
     minhashes = np.array([m.hashvalues for m in hashes], dtype=np.uint32)
