@@ -1,7 +1,7 @@
 """What changed since the last build, and the corpus read with as little work as that allows.
 
-The rule (README, "Keeping the index current"): the manifest records every corpus file's size,
-modification time and content hash (SHA-256). A refresh walks the folder once
+The rule (docs/formats.md, "Keeping the index current"): the manifest records every corpus file's
+size, modification time and content hash (SHA-256). A refresh walks the folder once
 (``qa.ingest.corpus.walk``) and, for each file:
 
   * same size and modification time as recorded: **unchanged**, not opened;

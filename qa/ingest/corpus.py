@@ -5,7 +5,7 @@ The corpus is every .txt, .md/.markdown, .html/.htm, .pdf and .docx file under t
 (``scan``). Other formats become text through ``qa.ingest.formats`` (paragraphs follow the
 document's own structure); a .txt file is its own text, with the paragraph rule below.
 
-Paragraph rule for .txt (documented in the README):
+Paragraph rule for .txt (documented in docs/formats.md):
   * Lines are grouped into blocks separated by blank lines.
   * A file is *hard-wrapped* when 95% of its non-blank lines are at most WRAP_WIDTH characters
     and at least one block has several lines. In such a file a block is one paragraph — its
