@@ -7,6 +7,7 @@ cold and in-process sections with the previous column; the smoke run of every se
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -94,21 +95,20 @@ def test_baseline_engine_gives_the_same_answers(
 # ---------------------------------------------------------------- the benchmark's options and table
 
 
-def _bench() -> ModuleType:
+def _bench(module: str) -> ModuleType:
+    """One module of the benchmark's package, eval/bench/."""
     if str(PROJECT) not in sys.path:
         sys.path.insert(0, str(PROJECT))
-    from eval import bench
-
-    return bench
+    return importlib.import_module(f"eval.bench.{module}")
 
 
 def test_previous_revision_options() -> None:
-    bench = _bench()
+    cli, common = _bench("cli"), _bench("common")
 
     def rev(*argv: str) -> str | None:
-        return bench.previous_rev(bench.parser().parse_args(list(argv)))
+        return cli.previous_rev(cli.parser().parse_args(list(argv)))
 
-    assert rev() == bench.PREVIOUS == "8208fa2"
+    assert rev() == common.PREVIOUS == "8208fa2"
     assert rev("--previous", "abc1234") == "abc1234"
     assert rev("--no-previous") is None
     assert rev("--previous", "abc1234", "--no-previous") is None
@@ -184,15 +184,15 @@ def _cells(text: str, figure: str) -> list[str]:
 
 
 def test_table_shows_previous_and_current_side_by_side(tmp_path: Path, capsys: Any) -> None:
-    bench = _bench()
+    cli, tables = _bench("cli"), _bench("table")
     report = tmp_path / "bench.json"
     report.write_text(json.dumps(_report()))
-    bench.main(["--render", str(report)])
+    cli.main(["--render", str(report)])
     printed = capsys.readouterr().out
     heads = printed.splitlines()[5].split()
     assert heads[:4] == ["figure", "target", "baseline", "previous"]
     assert "previous: 8208fa2" in printed and "before the reader" in printed
-    md = bench.markdown(bench.table(_report()))
+    md = tables.markdown(tables.table(_report()))
     assert md.splitlines()[0] == (
         "| figure | target | baseline | previous | current | vs baseline | vs previous | met |"
     )
@@ -236,32 +236,31 @@ def test_table_shows_previous_and_current_side_by_side(tmp_path: Path, capsys: A
 
 
 def test_table_without_previous_or_baseline_hides_their_columns() -> None:
-    bench = _bench()
+    cli, tables = _bench("cli"), _bench("table")
     report = _report()
     del report["code"]["previous"]
     for name in ("cold", "inproc", "http"):
         report[name].pop("previous")
         report[name].pop("baseline")
     del report["inproc"]["same_as_previous"], report["inproc"]["same_answers"]
-    text = bench.render(bench.table(report))
+    text = tables.render(tables.table(report))
     assert text.splitlines()[0].split() == ["figure", "target", "current", "met"]
     failed = _report()
     failed["inproc"]["previous"] = {
         "error": "worker inproc failed:\nImportError: no qa.answer.engine"
     }
-    rows = bench.table(failed)
+    rows = tables.table(failed)
     row = next(r for r in rows if r["figure"].startswith("in-process ask p50"))
     assert row["previous"] == "–" and row["vs previous"] == ""
     assert (
-        bench._failures(failed)
-        == "\nFAILED previous code, inproc: ImportError: no qa.answer.engine"
+        cli._failures(failed) == "\nFAILED previous code, inproc: ImportError: no qa.answer.engine"
     )
     failed["code"]["previous"]["error"] = "qa index in /tmp/x failed:\nNo such command 'index'."
-    assert bench._failures(failed).startswith("\nFAILED previous code, setup: No such command")
+    assert cli._failures(failed).startswith("\nFAILED previous code, setup: No such command")
 
 
 def test_previous_checkout_is_a_temporary_worktree_removed_on_error() -> None:
-    bench = _bench()
+    bench = _bench("code")
 
     def worktrees() -> str:
         return subprocess.run(
