@@ -11,6 +11,7 @@ import importlib
 import json
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -293,6 +294,47 @@ def test_previous_checkout_is_a_temporary_worktree_removed_on_error() -> None:
     assert worktrees() == before
     with pytest.raises(SystemExit, match="not a commit"):
         bench.describe("no-such-revision")
+
+
+def test_worker_imports_the_checkouts_qa_and_this_projects_bench(tmp_path: Path) -> None:
+    """A measuring child runs in the checkout measured, which may be laid out as the previous
+    code was (a flat qa/engine.py, and an eval/ with a single-file bench.py): its `qa` is the
+    checkout's, and the benchmark's own modules are this project's, the checkout's eval/ never
+    imported."""
+    old = tmp_path / "checkout"
+    (old / "qa").mkdir(parents=True)
+    (old / "eval").mkdir()
+    (old / "eval" / "bench.py").write_text('raise ImportError("the checkout\'s eval/bench.py")\n')
+    (old / "qa" / "__init__.py").write_text("")
+    (old / "qa" / "engine.py").write_text(
+        textwrap.dedent(
+            """
+            DEFAULT_CORPUS = "seeds"
+
+            class Answer:
+                def __init__(self, question):
+                    self.answer = question.upper()
+                    self.timings_ms = {"embed": 1.0, "retrieve": 2.0, "compose": 3.0}
+
+            class Engine:
+                @classmethod
+                def open(cls, corpus):
+                    assert corpus == DEFAULT_CORPUS
+                    return cls()
+
+                def ask(self, question):
+                    return Answer(question)
+            """
+        )
+    )
+    code = _bench("code")
+    result = code._worker("inproc", "--engine", "current", "--limit", "5", code=code.Code(old))
+    assert Path(result["package"]) == (old / "qa").resolve()
+    assert result["n"] == 5 and len(result["answers"]) == 5
+    assert result["stage_p50_ms"] == {"embed": 1.0, "retrieve": 2.0, "compose": 3.0}
+    assert "short_answers_p50_ms" not in result  # no reading model in that code
+    with pytest.raises(RuntimeError, match="unknown worker nope"):
+        code._worker("nope", code=code.Code(old))
 
 
 # ---------------------------------------------------------------- the benchmark runs
