@@ -7,9 +7,11 @@ cold and in-process sections with the previous column; the smoke run of every se
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -94,21 +96,20 @@ def test_baseline_engine_gives_the_same_answers(
 # ---------------------------------------------------------------- the benchmark's options and table
 
 
-def _bench() -> ModuleType:
+def _bench(module: str) -> ModuleType:
+    """One module of the benchmark's package, eval/bench/."""
     if str(PROJECT) not in sys.path:
         sys.path.insert(0, str(PROJECT))
-    from eval import bench
-
-    return bench
+    return importlib.import_module(f"eval.bench.{module}")
 
 
 def test_previous_revision_options() -> None:
-    bench = _bench()
+    cli, common = _bench("cli"), _bench("common")
 
     def rev(*argv: str) -> str | None:
-        return bench.previous_rev(bench.parser().parse_args(list(argv)))
+        return cli.previous_rev(cli.parser().parse_args(list(argv)))
 
-    assert rev() == bench.PREVIOUS == "8208fa2"
+    assert rev() == common.PREVIOUS == "8208fa2"
     assert rev("--previous", "abc1234") == "abc1234"
     assert rev("--no-previous") is None
     assert rev("--previous", "abc1234", "--no-previous") is None
@@ -184,15 +185,15 @@ def _cells(text: str, figure: str) -> list[str]:
 
 
 def test_table_shows_previous_and_current_side_by_side(tmp_path: Path, capsys: Any) -> None:
-    bench = _bench()
+    cli, tables = _bench("cli"), _bench("table")
     report = tmp_path / "bench.json"
     report.write_text(json.dumps(_report()))
-    bench.main(["--render", str(report)])
+    cli.main(["--render", str(report)])
     printed = capsys.readouterr().out
     heads = printed.splitlines()[5].split()
     assert heads[:4] == ["figure", "target", "baseline", "previous"]
     assert "previous: 8208fa2" in printed and "before the reader" in printed
-    md = bench.markdown(bench.table(_report()))
+    md = tables.markdown(tables.table(_report()))
     assert md.splitlines()[0] == (
         "| figure | target | baseline | previous | current | vs baseline | vs previous | met |"
     )
@@ -236,32 +237,31 @@ def test_table_shows_previous_and_current_side_by_side(tmp_path: Path, capsys: A
 
 
 def test_table_without_previous_or_baseline_hides_their_columns() -> None:
-    bench = _bench()
+    cli, tables = _bench("cli"), _bench("table")
     report = _report()
     del report["code"]["previous"]
     for name in ("cold", "inproc", "http"):
         report[name].pop("previous")
         report[name].pop("baseline")
     del report["inproc"]["same_as_previous"], report["inproc"]["same_answers"]
-    text = bench.render(bench.table(report))
+    text = tables.render(tables.table(report))
     assert text.splitlines()[0].split() == ["figure", "target", "current", "met"]
     failed = _report()
     failed["inproc"]["previous"] = {
         "error": "worker inproc failed:\nImportError: no qa.answer.engine"
     }
-    rows = bench.table(failed)
+    rows = tables.table(failed)
     row = next(r for r in rows if r["figure"].startswith("in-process ask p50"))
     assert row["previous"] == "–" and row["vs previous"] == ""
     assert (
-        bench._failures(failed)
-        == "\nFAILED previous code, inproc: ImportError: no qa.answer.engine"
+        cli._failures(failed) == "\nFAILED previous code, inproc: ImportError: no qa.answer.engine"
     )
     failed["code"]["previous"]["error"] = "qa index in /tmp/x failed:\nNo such command 'index'."
-    assert bench._failures(failed).startswith("\nFAILED previous code, setup: No such command")
+    assert cli._failures(failed).startswith("\nFAILED previous code, setup: No such command")
 
 
 def test_previous_checkout_is_a_temporary_worktree_removed_on_error() -> None:
-    bench = _bench()
+    bench = _bench("code")
 
     def worktrees() -> str:
         return subprocess.run(
@@ -294,6 +294,47 @@ def test_previous_checkout_is_a_temporary_worktree_removed_on_error() -> None:
     assert worktrees() == before
     with pytest.raises(SystemExit, match="not a commit"):
         bench.describe("no-such-revision")
+
+
+def test_worker_imports_the_checkouts_qa_and_this_projects_bench(tmp_path: Path) -> None:
+    """A measuring child runs in the checkout measured, which may be laid out as the previous
+    code was (a flat qa/engine.py, and an eval/ with a single-file bench.py): its `qa` is the
+    checkout's, and the benchmark's own modules are this project's, the checkout's eval/ never
+    imported."""
+    old = tmp_path / "checkout"
+    (old / "qa").mkdir(parents=True)
+    (old / "eval").mkdir()
+    (old / "eval" / "bench.py").write_text('raise ImportError("the checkout\'s eval/bench.py")\n')
+    (old / "qa" / "__init__.py").write_text("")
+    (old / "qa" / "engine.py").write_text(
+        textwrap.dedent(
+            """
+            DEFAULT_CORPUS = "seeds"
+
+            class Answer:
+                def __init__(self, question):
+                    self.answer = question.upper()
+                    self.timings_ms = {"embed": 1.0, "retrieve": 2.0, "compose": 3.0}
+
+            class Engine:
+                @classmethod
+                def open(cls, corpus):
+                    assert corpus == DEFAULT_CORPUS
+                    return cls()
+
+                def ask(self, question):
+                    return Answer(question)
+            """
+        )
+    )
+    code = _bench("code")
+    result = code._worker("inproc", "--engine", "current", "--limit", "5", code=code.Code(old))
+    assert Path(result["package"]) == (old / "qa").resolve()
+    assert result["n"] == 5 and len(result["answers"]) == 5
+    assert result["stage_p50_ms"] == {"embed": 1.0, "retrieve": 2.0, "compose": 3.0}
+    assert "short_answers_p50_ms" not in result  # no reading model in that code
+    with pytest.raises(RuntimeError, match="unknown worker nope"):
+        code._worker("nope", code=code.Code(old))
 
 
 # ---------------------------------------------------------------- the benchmark runs

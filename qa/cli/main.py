@@ -203,7 +203,7 @@ def ask_main() -> None:
 @main.command("bench", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench_command(args: tuple[str, ...]) -> None:
-    """Run the performance benchmark (eval/bench.py): the straightforward approach, the previous
+    """Run the performance benchmark (eval/bench/): the straightforward approach, the previous
     code (an earlier git revision) and the current code side by side; prints the table and
     saves eval/reports/bench.json.
 
@@ -213,6 +213,6 @@ def bench_command(args: tuple[str, ...]) -> None:
     import subprocess
 
     project = Path(__file__).resolve().parents[2]
-    if not (project / "eval" / "bench.py").is_file():
-        raise click.ClickException("eval/bench.py is not here — run from a source checkout")
+    if not (project / "eval" / "bench" / "__main__.py").is_file():
+        raise click.ClickException("eval/bench/ is not here — run from a source checkout")
     sys.exit(subprocess.call([sys.executable, "-m", "eval.bench", *args], cwd=project))
