@@ -164,7 +164,7 @@ def _start(
     cmd = [
         sys.executable,
         "-c",
-        "from qa.cli.main import main; main()",
+        "from qa.cli.commands import main; main()",
         "serve",
         "--port",
         str(port),

@@ -21,8 +21,8 @@ import uvicorn
 # the base URL of litestar TestClients: a host the server answers for (loopback by default)
 LOCAL = "http://127.0.0.1"
 
-QA = [sys.executable, "-c", "from qa.cli.main import main; main()"]
-ASK = [sys.executable, "-c", "from qa.cli.main import ask_main; ask_main()"]
+QA = [sys.executable, "-c", "from qa.cli.commands import main; main()"]
+ASK = [sys.executable, "-c", "from qa.cli.commands import ask_main; ask_main()"]
 
 
 def free_port() -> int:

@@ -1,5 +1,5 @@
-"""qa.cli.main through click's CliRunner: plain and JSON output, stdin streaming, one-line errors,
-corrupt indexes, and a --help that never imports torch."""
+"""qa.cli.commands through click's CliRunner: plain and JSON output, stdin streaming, one-line
+errors, corrupt indexes, and a --help that never imports torch."""
 
 from __future__ import annotations
 
@@ -27,13 +27,13 @@ from fakes import (
 )
 
 import qa.answer.engine
-import qa.cli.main
+import qa.cli.commands
 from qa.answer.engine import Engine
 from qa.answer.reader import READER_DIR, Reader
 from qa.answer.render import BOLD, RESET, render_answer
 from qa.answer.settings import TUNED, ComposerSettings
+from qa.cli.commands import ask_command, main
 from qa.cli.common import fitted_for_another_reader
-from qa.cli.main import ask_command, main
 from qa.core.errors import ModelError
 from qa.evaluate.gold import gold_digest
 from qa.index.embedding import OnnxEncoder
@@ -206,7 +206,7 @@ WITHOUT_SHORT = (
 def scripted(monkeypatch: pytest.MonkeyPatch) -> ScriptedEngine:
     """`ask` answering from a ScriptedEngine instead of opening an index."""
     engine = ScriptedEngine()
-    monkeypatch.setattr(qa.cli.main, "_open_engine", lambda *_, **__: engine)
+    monkeypatch.setattr(qa.cli.commands, "_open_engine", lambda *_, **__: engine)
     return engine
 
 
@@ -616,7 +616,7 @@ def _run_entry(entry: str, args: list[str]) -> subprocess.CompletedProcess[str]:
     code = (
         "import sys\n"
         f"sys.argv = {[entry, *args]!r}\n"
-        f"from qa.cli.main import {'ask_main as entry' if entry == 'ask' else 'main as entry'}\n"
+        f"from qa.cli import {'ask_main as entry' if entry == 'ask' else 'main as entry'}\n"
         "try:\n    entry()\nexcept SystemExit as exc:\n    code = exc.code\nelse:\n    code = 0\n"
         + _MODULES
         + "sys.exit(code)\n"

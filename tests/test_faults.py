@@ -59,7 +59,7 @@ def hook(name, args):
         sys.stderr.flush()
         time.sleep(300)
 sys.addaudithook(hook)
-from qa.cli.main import main
+from qa.cli.commands import main
 main(sys.argv[3:], prog_name="qa")
 """
 

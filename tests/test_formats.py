@@ -15,7 +15,7 @@ from fakes import HashingEncoder
 
 from eval import article
 from qa.answer.engine import Engine
-from qa.cli.main import main
+from qa.cli.commands import main
 from qa.core.types import Document
 from qa.ingest.corpus import document_of, load_corpus
 from qa.ingest.formats import Block, assemble, clean, text_fragment_link

@@ -19,7 +19,7 @@ from slow_clients import measure
 from test_server import FakeEngine
 
 import qa.cli.serve
-from qa.cli.main import main
+from qa.cli.commands import main
 from qa.serve.app import create_app
 from qa.serve.connections import h11_with_read_timeout
 

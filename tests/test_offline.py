@@ -14,7 +14,7 @@ from fakes import MODELS, SEED_002, SEED_003, SEEDS
 
 from qa.answer.composer import verify
 from qa.answer.engine import Engine
-from qa.cli.main import ask_command
+from qa.cli.commands import ask_command
 from qa.index.embedding import OnnxEncoder, ensure_onnx
 
 

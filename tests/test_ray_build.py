@@ -265,7 +265,7 @@ def test_without_ray_the_build_never_imports_it(tmp_path: Path) -> None:
     script = tmp_path / "build.py"
     script.write_text(
         "import atexit, sys\n"
-        "from qa.cli.main import main\n"
+        "from qa.cli.commands import main\n"
         "atexit.register(lambda: print('RAY' if 'ray' in sys.modules else 'NO-RAY'))\n"
         "main()\n"
     )

@@ -22,7 +22,7 @@ from test_browser import ARGS, CHROMIUM
 
 from qa.answer.engine import Engine
 from qa.answer.render import render
-from qa.cli.main import main
+from qa.cli.commands import main
 from qa.index.embedding import OnnxEncoder
 from qa.serve.app import create_app
 

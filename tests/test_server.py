@@ -26,7 +26,7 @@ from litestar.testing import TestClient
 from serving import LOCAL, in_thread
 
 from qa.answer.engine import Engine
-from qa.cli.main import main
+from qa.cli.commands import main
 from qa.core.errors import QuestionRejected
 from qa.core.types import Answer, Citation, Paragraph
 from qa.serve.app import create_app
@@ -611,7 +611,7 @@ def _free_port() -> int:
 @slow
 def test_qa_serve_command(index_dir: Path, cli_answers: dict[str, dict[str, Any]]) -> None:
     port = _free_port()
-    cmd = [sys.executable, "-c", "from qa.cli.main import main; main()", "serve"]
+    cmd = [sys.executable, "-c", "from qa.cli.commands import main; main()", "serve"]
     cmd += ["--port", str(port), "--corpus", str(SEEDS), "--index", str(index_dir)]
     env = {**os.environ, "QA_API_KEY": "k"}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)

@@ -14,7 +14,7 @@ eagerly, exact flat search, bm25s, no batching. The previous code is an earlier 
 (PREVIOUS, or --previous REV) checked out with `git worktree` into a temporary folder; its cold,
 in-process and HTTP figures are measured by the same child processes as the current code's, run
 with that folder as working directory and PYTHONPATH, through the API every version shares
-(`Engine.open(DEFAULT_CORPUS).ask`, `qa.cli.ask_main`, `qa.cli.main` serve). The scale figures
+(`Engine.open(DEFAULT_CORPUS).ask`, `qa.cli.ask_main`, `qa.cli.commands` serve). The scale figures
 use a synthetic corpus of real sentences (eval/synthetic.py) whose vectors are recombined real
 embeddings, not model outputs; questions are always encoded by the real model.
 """

@@ -1,5 +1,5 @@
-"""What the commands of `qa.cli.main` share: errors as one line on stderr, opening the engine, the
-optional path options such as --corpus and --index."""
+"""What the commands of `qa.cli.commands` share: errors as one line on stderr, opening the engine,
+the optional path options such as --corpus and --index."""
 
 from __future__ import annotations
 
