@@ -113,7 +113,12 @@ def prepare(code: Code) -> dict[str, Any]:
     its seeds index (``qa index``; into the checkout's own index/ folder, since every version
     keeps its default index under <checkout>/index). A worktree whose embedding module is this
     one's gets this checkout's ONNX export of the embedding model (hard links: the same bytes it
-    would export); otherwise it exports its own, here, with torch."""
+    would export); otherwise it exports its own, here, with torch. The checkout's Python files
+    are compiled to bytecode first, as any run leaves them: a cold start is then measured as a
+    user meets it, also where PYTHONDONTWRITEBYTECODE is set (as on this machine's shells)."""
+    compiled = code.run([sys.executable, "-m", "compileall", "-q", "qa", "eval"], timeout=600)
+    if compiled.returncode != 0:
+        raise RuntimeError(f"compileall in {code.root} failed: {compiled.stdout[-1000:]}")
     done = code.run([sys.executable, "-c", "import qa; print(qa.__file__)"])
     found = Path(done.stdout.strip() or "?").resolve()
     if done.returncode != 0 or not found.is_relative_to(code.root.resolve()):
