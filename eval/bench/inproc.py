@@ -3,6 +3,7 @@ child of each checkout), and what short answers add to it."""
 
 from __future__ import annotations
 
+import importlib
 import statistics
 import time
 from collections.abc import Sequence
@@ -49,12 +50,12 @@ def worker_inproc(engine_name: str, limit: int) -> dict[str, Any]:
     if engine_name == "current":
         import qa
 
-        try:
+        package = str(Path(qa.__file__).resolve().parent)
+        if _staged(package):
             from qa.answer.engine import DEFAULT_CORPUS, Engine
-        except ImportError:  # code from before the stage packages (the previous code)
+        else:  # code from before the stage packages (the previous code)
             from qa.engine import DEFAULT_CORPUS, Engine  # type: ignore[import-not-found,no-redef]
 
-        package = str(Path(qa.__file__).resolve().parent)
         engine: Any = Engine.open(DEFAULT_CORPUS)
     else:
         from eval.bench_baseline import open_baseline
@@ -81,18 +82,25 @@ def worker_inproc(engine_name: str, limit: int) -> dict[str, Any]:
         "stage_p50_ms": {k: round(statistics.median(v), 3) for k, v in stages.items()},
         "answers": answers,
         "memory": memory(),
-        **(_span_cost(engine, questions) if engine_name == "current" else {}),
+        **(_span_cost(engine, questions, package) if engine_name == "current" else {}),
     }
 
 
-def _span_cost(engine: Any, questions: Sequence[str]) -> dict[str, Any]:
+def _staged(package: str) -> bool:
+    """Whether the checkout's ``qa`` is laid out in stage packages. Asked of its folder, not
+    of the import system: an editable install's finder resolves ``qa.answer`` to this
+    project's package when the checkout has none."""
+    return (Path(package) / "answer" / "__init__.py").is_file()
+
+
+def _span_cost(engine: Any, questions: Sequence[str], package: str) -> dict[str, Any]:
     """What short answers add to a question: each question asked twice in turn, with the
     reader's span decoding and with it replaced by "no span" (the forward pass is the same
     one), p50 of each. Code without a reading model reports nothing."""
-    try:
-        import qa.answer.reader as reader_module
-    except ImportError:
+    name = "qa.answer.reader" if _staged(package) else "qa.reader"
+    if not (Path(package).parent / (name.replace(".", "/") + ".py")).is_file():
         return {}
+    reader_module = importlib.import_module(name)
     real = reader_module.best_span
 
     def no_span(*args: Any, **kwargs: Any) -> tuple[None, float]:
