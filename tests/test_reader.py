@@ -227,7 +227,9 @@ def test_best_span_respects_order_and_the_sentence_tokens() -> None:
 
 
 @pytest.mark.slow
-def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layers", [0, 3])
+def test_export_gives_the_torch_models_scores(tmp_path: Path, layers: int) -> None:
+    """… also for a shallower student (``--layers``), whose graph has fewer layers."""
     import torch
 
     from qa.answer.reader import batch_arrays, tokenizer
@@ -236,7 +238,7 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
     from qa.train.network import network
 
     torch.manual_seed(0)
-    net = network(model_dir()).eval()
+    net = network(model_dir(), layers=layers).eval()
     tok_json = (model_dir() / "tokenizer.json").read_text()
     export(net, tmp_path, tokenizer(model_dir()), tok_json)
     pairs = [
@@ -259,6 +261,26 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path) -> None:
     assert np.abs(got[1][inside] - start[inside]).max() < 1e-3
     int8 = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
     assert np.abs(int8.run(None, feed)[0] - logit).max() < 0.5
+
+
+def test_a_student_keeps_evenly_spaced_layers_with_the_top_one() -> None:
+    import torch
+
+    from qa.core.errors import ModelError
+    from qa.index.embedding import model_dir
+    from qa.train.network import keep_layers, network
+
+    assert keep_layers(12, 6) == [1, 3, 5, 7, 9, 11]
+    assert keep_layers(6, 3) == [1, 3, 5]
+    assert keep_layers(6, 6) == list(range(6))
+    assert keep_layers(12, 1) == [11]
+    with pytest.raises(ModelError, match="7 of the base's 6"):
+        keep_layers(6, 7)
+    full, student = network(model_dir()), network(model_dir(), layers=3)
+    assert len(student.encoder.encoder.layer) == student.encoder.config.num_hidden_layers == 3
+    for mine, theirs in zip(student.encoder.encoder.layer, [1, 3, 5], strict=True):
+        ref = full.encoder.encoder.layer[theirs].state_dict()
+        assert all(torch.equal(v, ref[k]) for k, v in mine.state_dict().items())
 
 
 @pytest.mark.slow

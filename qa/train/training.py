@@ -79,6 +79,8 @@ class TrainSettings:
     # fresh schedule and freshly drawn negatives: a further epoch; "" trains from the base
     init: str = ""
     base: str = "minilm"  # the encoder trained from: a key of qa.train.base.BASES
+    # keep only this many of the base's layers, evenly spaced (0: all): a shallower student
+    layers: int = 0
 
 
 # ---------------------------------------------------------------- training
@@ -134,7 +136,7 @@ def train(
     rng = random.Random(settings.seed)
     plan = (question_batches if settings.listwise else batches)(encoded, settings.batch_size, rng)
 
-    net = network(src, settings.null_span)
+    net = network(src, settings.null_span, settings.layers)
     earlier_stages: list[dict[str, Any]] = []
     if settings.init:
         earlier_stages = load_init(net, Path(settings.init))
