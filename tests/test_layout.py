@@ -56,3 +56,14 @@ def test_the_import_contract_holds_and_fails_on_an_upward_import(tmp_path: Path)
     done = _lint(tmp_path)
     assert done.returncode != 0
     assert "BROKEN" in done.stdout and "qa.core.text -> qa.answer.reader" in done.stdout
+
+
+def test_the_server_may_not_import_the_evaluation(tmp_path: Path) -> None:
+    """The layers alone would allow it (serve sits above evaluate); the second contract not."""
+    shutil.copytree(QA, tmp_path / "qa", ignore=shutil.ignore_patterns("models", "__pycache__"))
+    shutil.copy(PROJECT / "pyproject.toml", tmp_path / "pyproject.toml")
+    wire = tmp_path / "qa" / "serve" / "wire.py"
+    wire.write_text(wire.read_text() + "\nfrom qa.evaluate import metrics  # noqa\n")
+    done = _lint(tmp_path)
+    assert done.returncode != 0
+    assert "The server never imports the evaluation BROKEN" in done.stdout
