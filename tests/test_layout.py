@@ -47,23 +47,26 @@ def _lint(root: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_the_import_contract_holds_and_fails_on_an_upward_import(tmp_path: Path) -> None:
-    assert _lint(PROJECT).returncode == 0
+def _lint_with(tmp_path: Path, module: str, line: str) -> subprocess.CompletedProcess[str]:
+    """The contracts checked on a scratch copy of qa/ where ``module`` (a path under qa/) ends
+    with ``line``."""
     shutil.copytree(QA, tmp_path / "qa", ignore=shutil.ignore_patterns("models", "__pycache__"))
     shutil.copy(PROJECT / "pyproject.toml", tmp_path / "pyproject.toml")
-    text = tmp_path / "qa" / "core" / "text.py"  # the bottom layer reaching up to the reader
-    text.write_text(text.read_text() + "\nfrom qa.answer import reader  # noqa\n")
-    done = _lint(tmp_path)
+    path = tmp_path / "qa" / module
+    path.write_text(path.read_text() + f"\n{line}  # noqa\n")
+    return _lint(tmp_path)
+
+
+def test_the_import_contract_holds_and_fails_on_an_upward_import(tmp_path: Path) -> None:
+    assert _lint(PROJECT).returncode == 0
+    # the bottom layer reaching up to the reader
+    done = _lint_with(tmp_path, "core/text.py", "from qa.answer import reader")
     assert done.returncode != 0
     assert "BROKEN" in done.stdout and "qa.core.text -> qa.answer.reader" in done.stdout
 
 
 def test_the_server_may_not_import_the_evaluation(tmp_path: Path) -> None:
     """The layers alone would allow it (serve sits above evaluate); the second contract not."""
-    shutil.copytree(QA, tmp_path / "qa", ignore=shutil.ignore_patterns("models", "__pycache__"))
-    shutil.copy(PROJECT / "pyproject.toml", tmp_path / "pyproject.toml")
-    wire = tmp_path / "qa" / "serve" / "wire.py"
-    wire.write_text(wire.read_text() + "\nfrom qa.evaluate import metrics  # noqa\n")
-    done = _lint(tmp_path)
+    done = _lint_with(tmp_path, "serve/wire.py", "from qa.evaluate import metrics")
     assert done.returncode != 0
     assert "The server never imports the evaluation BROKEN" in done.stdout

@@ -263,6 +263,7 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path, layers: int) -> No
     assert np.abs(int8.run(None, feed)[0] - logit).max() < 0.5
 
 
+@pytest.mark.slow
 def test_a_student_keeps_evenly_spaced_layers_with_the_top_one() -> None:
     import torch
 
