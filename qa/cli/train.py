@@ -102,7 +102,8 @@ from qa.cli.common import (
 @click.option(
     "--freeze-embeddings",
     is_flag=True,
-    help="Keep the base's embeddings as they are (a faster step; mpnet: 1.2x).",
+    help="Keep the base's embeddings as they are (a faster step; mpnet: 1.2x; measured to cost "
+    "answerability and span quality, see docs/reader.md).",
 )
 @click.option("--resume", is_flag=True, help="Continue from the last checkpoint of --out.")
 def train_reader_command(
