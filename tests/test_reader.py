@@ -18,7 +18,7 @@ from qa.answer.reader import READER_DIR, Reader, best_span
 from qa.core.errors import ModelError
 from qa.index.store import sha256_file
 from qa.train.data import PLACEHOLDERS, Example, examples, held_out, load_items, window
-from qa.train.export import verify_card
+from qa.train.export import INT8_TOLERANCE, verify_card
 from qa.train.training import TrainSettings
 
 TOWNS = ("Arlen", "Brisk", "Corvale", "Dunmore", "Elsby", "Farrow", "Galt", "Hollin", "Ives")
@@ -263,6 +263,33 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path, layers: int) -> No
     assert np.abs(int8.run(None, feed)[0] - logit).max() < 0.5
 
 
+def test_an_int8_graph_that_moves_the_scores_is_refused(tmp_path: Path) -> None:
+    """The int8 check compares the quantised graph's answer probabilities with torch's logits:
+    within the tolerance it gives its figures, beyond it one clear error."""
+    import onnxruntime as ort
+
+    from qa.answer.reader import batch_arrays, tokenizer
+    from qa.train.export import check_int8
+
+    feed = batch_arrays(
+        tokenizer(READER_DIR).encode_batch(
+            [
+                ("Who built the mill?", "The mill on the north bank was built by Ada Brand."),
+                ("When did it close?", "It is 40 metres tall, the tallest in the county."),
+            ]
+        )
+    )
+    session = ort.InferenceSession(
+        str(READER_DIR / "model.onnx"), providers=["CPUExecutionProvider"]
+    )
+    logits = session.run(["logit"], feed)[0]
+    same = check_int8(READER_DIR / "model.onnx", feed, logits)
+    assert same == {"pairs": 2, "mean_probability_change": 0.0, "max_probability_change": 0.0}
+    moved = np.where(logits > 0, -4.0, 4.0)  # every probability moved by at least 0.48
+    with pytest.raises(ModelError, match="moves the answer probabilities of 2 training pairs"):
+        check_int8(READER_DIR / "model.onnx", feed, moved)
+
+
 @pytest.mark.slow
 def test_a_student_keeps_evenly_spaced_layers_with_the_top_one() -> None:
     import torch
@@ -296,6 +323,8 @@ def test_a_few_training_steps_publish_a_model_with_its_card(
     assert card["training"]["steps"] == 3
     assert set(card["training"]["data"]["sha256"]) == {p.name for p in tiny_data.iterdir()}
     assert verify_card(out) == card
+    assert card["int8_agreement"]["pairs"] == 24  # every training pair of so small a run
+    assert card["int8_agreement"]["mean_probability_change"] <= INT8_TOLERANCE
     assert sorted(p.name for p in out.iterdir()) == ["card.json", "model.onnx", "tokenizer.json"]
     readings = Reader(out).read("Who is the mayor?", ["Its mayor is Mara.", "It rains."])
     assert len(readings) == 2 and all(0 <= r.probability <= 1 for r in readings)
@@ -416,27 +445,40 @@ def test_a_published_model_loads_back_exactly_to_continue_training(tmp_path: Pat
     assert len(stages) == len(card["training"]["earlier_stages"]) + 1
     assert stages[-1]["sha256"] == card["files"]["model.onnx"]
     assert stages[-1]["card_training"]["seed"] == card["training"]["seed"]
-    # exported again, those weights quantise back to the same int8 values: the same scores
-    export(net, tmp_path, tokenizer(model_dir()), (model_dir() / "tokenizer.json").read_text())
+    tok, tok_json = tokenizer(model_dir()), (model_dir() / "tokenizer.json").read_text()
     feed = batch_arrays(
-        tokenizer(model_dir()).encode_batch(
+        tok.encode_batch(
             [
                 ("Who built the mill?", "The mill on the north bank was built by Ada Brand."),
                 ("When did it close?", "It is 40 metres tall, the tallest in the county."),
             ]
         )
     )
-    runs = [
-        ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"]).run(
-            None, feed
-        )
-        for folder in (READER_DIR, tmp_path)
-    ]
-    for shipped, again in zip(*runs, strict=True):
-        assert np.abs(shipped - again).max() < 1e-4
+
+    def scores(folder: Path) -> list[np.ndarray]:
+        model = str(folder / "model.onnx")
+        got: list[np.ndarray] = ort.InferenceSession(model).run(None, feed)
+        return got
+
+    # exported again, its signed int8 weights are quantised unsigned: the same choices
+    first, again = tmp_path / "first", tmp_path / "again"
+    first.mkdir(), again.mkdir()
+    export(net, first, tok, tok_json)
+    (logit, start, end), (logit2, start2, end2) = scores(READER_DIR), scores(first)
+    assert np.abs(logit - logit2).max() < 0.1
+    assert (start.argmax(1) == start2.argmax(1)).all() and (end.argmax(1) == end2.argmax(1)).all()
+    # … and a model this code publishes loads back and exports again to the same choices (the
+    # unsigned, asymmetric scales drift a little on each round trip: 0.025 of a logit measured)
+    digest = sha256_file(first / "model.onnx")
+    (first / "card.json").write_text(json.dumps({"files": {"model.onnx": digest}}))
+    load_init(net, first)
+    export(net, again, tok, tok_json)
+    (logit3, start3, end3) = scores(again)
+    assert np.abs(logit2 - logit3).max() < 0.05
+    assert (start2.argmax(1) == start3.argmax(1)).all() and (end2.argmax(1) == end3.argmax(1)).all()
     with pytest.raises(ModelError, match="card"):
-        (tmp_path / "card.json").write_text("{}")
-        load_init(net, tmp_path)
+        (first / "card.json").write_text("{}")
+        load_init(net, first)
 
 
 def test_question_batches_keep_each_question_whole(tiny_data: Path) -> None:

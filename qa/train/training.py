@@ -224,7 +224,9 @@ def train(
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        export(net, tmp, tok, tok_json)
+        sample = [(p.question, p.sentence) for p in pairs[:: max(1, len(pairs) // 128)]]
+        agreement = export(net, tmp, tok, tok_json, sample[:128])
+        progress(f"int8 against torch: {json.dumps(agreement)}")
         provisional = {
             "files": {n: sha256_file(tmp / n) for n in ("model.fp32.onnx", MODEL_FILE)},
             "max_tokens": settings.max_tokens,
@@ -239,6 +241,7 @@ def train(
         where = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
         card = _card(tmp, data, settings, step, total, minutes, len(pairs), held, figures)
         card["base_sha256"] = sha256_file(src / "model.safetensors")
+        card["int8_agreement"] = agreement
         card["training"].update(
             earlier_stages=earlier_stages, device=f"{where}, {os.cpu_count()} cores"
         )
@@ -272,7 +275,7 @@ def _card(
             for n in (MODEL_FILE, TOKENIZER_FILE)
             if (folder / n).is_file()
         },
-        "precision": "int8 weights, per channel (onnxruntime dynamic quantisation after its "
+        "precision": "uint8 weights, per channel (onnxruntime dynamic quantisation after its "
         "transformer optimiser)",
         "inputs": f"[CLS] question [SEP] sentence [SEP], at most {settings.max_tokens} tokens",
         "max_tokens": settings.max_tokens,
