@@ -127,7 +127,7 @@ def best_span(
     return (offsets[idx[i]][0], offsets[idx[j]][1]), float(ps[i] * pe[j])
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def sigmoid(x: np.ndarray) -> np.ndarray:
     out: np.ndarray = 1.0 / (1.0 + np.exp(-x))
     return out
 
@@ -222,7 +222,7 @@ class Reader:
         finally:
             with self._lock:
                 self._reading -= 1
-        probs = _sigmoid(logits.astype(np.float64))
+        probs = sigmoid(logits.astype(np.float64))
         out = []
         for k, e in enumerate(encodings):
             toks = sentence_tokens(e)

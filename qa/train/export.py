@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from qa.answer.reader import CARD_FILE, MODEL_FILE, TOKENIZER_FILE, Reader, batch_arrays
+from qa.answer.reader import (
+    CARD_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    Reader,
+    batch_arrays,
+    sigmoid,
+)
 from qa.core.errors import ModelError
 from qa.index.store import sha256_file
 from qa.train.data import Item, window
@@ -129,7 +136,7 @@ def check_int8(path: Path, feed: dict[str, np.ndarray], logits: np.ndarray) -> d
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(["logit"], feed)[0]
-    moved = np.abs(1 / (1 + np.exp(-got)) - 1 / (1 + np.exp(-logits)))
+    moved = np.abs(sigmoid(got) - sigmoid(logits))
     figures = {
         "pairs": len(moved),
         "mean_probability_change": round(float(moved.mean()), 4),
