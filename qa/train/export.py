@@ -260,8 +260,8 @@ def import_weights(net: Any, folder: Path) -> None:
         mul = producer.get(quantised.input[0]) if quantised is not None else None
         if mul is None or mul.op_type != "Mul" or not mul.input[1].endswith(SMOOTH_SUFFIX):
             return weight
-        inverse: np.ndarray = init[mul.input[1]]
-        return weight * inverse[:, None]
+        restored: np.ndarray = weight * init[mul.input[1]][:, None]
+        return restored
 
     def value(name: str) -> np.ndarray:
         stored: np.ndarray = init[name]
