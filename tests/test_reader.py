@@ -606,6 +606,22 @@ def test_the_shipped_card_matches_the_shipped_model() -> None:
         assert card["held_out_figures"]["int8"][split]["top1"] is not None
 
 
+def test_the_mpnet_candidate_matches_its_card_and_reads() -> None:
+    """The large reader kept for the cascade (qa/models/reader-mpnet, not served yet): its card
+    matches its files, names its base's weights, and the model picks the answering sentence."""
+    folder = READER_DIR.parent / "reader-mpnet"
+    card = verify_card(folder)
+    assert (folder / "model.onnx").stat().st_size <= 120_000_000
+    assert card["training"]["base"] == "mpnet" and len(card["base_sha256"]) == 64
+    assert len(card["training"]["data"]["sha256"]) == 6
+    assert card["int8_agreement"]["mean_probability_change"] <= INT8_TOLERANCE
+    readings = Reader(folder).read(
+        "Who built the mill?",
+        ["The mill stands on the north bank.", "It was built by Ada Brand in 1880."],
+    )
+    assert readings[1].probability > readings[0].probability
+
+
 def test_the_shipped_reader_picks_the_answering_sentence() -> None:
     sentences = [
         "The observatory's annual report was published in London in March.",
