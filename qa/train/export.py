@@ -1,7 +1,7 @@
 """The reading model's artefacts: ONNX export checked against torch, onnxruntime's transformer
-optimiser, the feed-forward output matrices smoothed for 8 bits and per-channel int8
-quantisation; the way back (a published model's int8 weights,
-dequantised, into the torch network, so training can continue from a shipped model); the
+optimiser, the feed-forward output matrices smoothed for 8 bits (where the base asks for it) and
+per-channel int8 quantisation; the way back (a published model's int8 weights, dequantised, into
+the torch network, so training can continue from a shipped model); the
 reader's figures on its held-out articles; the check of a shipped model card against its files.
 
 Used by `qa train-reader` (``qa.train.training``); torch is imported inside ``export`` and
@@ -187,8 +187,7 @@ def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     got = session.run(None, feed)
-    inside = feed["token_type_ids"] == 1
-    inside[:, 0] = True  # [CLS]: the "no answer" span of a model trained with one
+    inside = _span_tokens(feed)
     diff = max(
         float(np.abs(got[0] - reference[0]).max()),
         float(np.abs(got[1][inside] - reference[1][inside]).max()),
@@ -197,6 +196,14 @@ def check_export(path: Path, feed: dict[str, np.ndarray], reference: Sequence[np
     if diff > 1e-3:
         raise ModelError(f"the ONNX export differs from the torch model by {diff:.2e}")
     return diff
+
+
+def _span_tokens(feed: dict[str, np.ndarray]) -> np.ndarray:
+    """Where a span may start or end: the sentence's tokens, and [CLS] (the "no answer" span of
+    a model trained with one)."""
+    inside: np.ndarray = feed["token_type_ids"] == 1
+    inside[:, 0] = True
+    return inside
 
 
 def check_int8(
@@ -222,8 +229,7 @@ def check_int8(
         "max_probability_change": round(float(moved.max()), 4),
     }
     if spans:
-        inside = feed["token_type_ids"] == 1
-        inside[:, 0] = True  # [CLS]: "no answer here" for a model trained with a null span
+        inside = _span_tokens(feed)
         same = [
             np.where(inside, g, -np.inf).argmax(1) == np.where(inside, t, -np.inf).argmax(1)
             for g, t in zip(got[1:], spans, strict=True)
